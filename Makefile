@@ -1,0 +1,41 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    venv + packages + Debian deps + migrated SQLite under instance/ + serve :5000
+#   make test   the same set-up, then lint, architecture contracts and the whole test suite
+#               (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432 or HUZHU_TEST_PG_URL)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: run test setup system-deps db lint clean
+
+run: setup db
+	$(BIN)/flask --app api run --host 127.0.0.1 --port 5000
+
+test: setup db
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+setup: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+db:
+	$(BIN)/flask --app api db upgrade
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache .ruff_cache .hypothesis

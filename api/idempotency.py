@@ -1,0 +1,94 @@
+"""The `Idempotency-Key` header on every POST: a retried request replays the first response.
+
+Same key and same request: the stored response is replayed (`Idempotent-Replayed: true`).
+Same key, different request: 422. Same key while the first is still processing: 409.
+The key is completed in the same transaction as the write it answers for.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, make_response, request
+from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
+
+from ledger.books import now
+from ledger.db import idempotency as store
+from ledger.db.session import Session
+
+from .state import current_actor, uow
+
+HEADER = "Idempotency-Key"
+HEADER_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "required": True,
+    "description": "A unique key per intended write (e.g. a UUID). Retrying with the same key "
+                   "and body replays the first response; a different body gives 422; a request "
+                   "still being processed gives 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def _request_hash() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+        body = canonical.encode()
+    except ValueError:
+        body = raw
+    except RecursionError:
+        raise BadRequest("the JSON body is nested too deeply") from None
+    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _key() -> str:
+    key = request.headers.get(HEADER, "")
+    if not key:
+        raise BadRequest(f"every POST needs an {HEADER} header (for example a new UUID), so "
+                         f"that a retried request cannot write twice")
+    if len(key) > 255 or not key.isascii() or not key.isprintable():
+        raise BadRequest(f"{HEADER} must be 1 to 255 printable ASCII characters")
+    return key
+
+
+def _replay(stored: store.StoredResponse) -> Response:
+    response = Response(stored.body, status=stored.status, mimetype="application/json")
+    if stored.location:
+        response.headers["Location"] = stored.location
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
+    """Make a POST view idempotent by its Idempotency-Key (place it right under `route`)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        key, scope, request_hash = _key(), current_actor(), _request_hash()
+        work = uow()
+        stored = store.claim(work, scope, key, request_hash, now())
+        if stored is not None:
+            return _replay(stored)
+
+        def write(session: Session) -> Response:
+            response = make_response(view(*args, **kwargs))
+            store.complete(session, scope, key, store.StoredResponse(
+                response.status_code, response.get_data(as_text=True),
+                response.headers.get("Location")))
+            return response
+
+        try:
+            return work.write(write)
+        except BaseException:
+            store.release(work, scope, key)
+            raise
+
+    return Blueprint.doc(parameters=[HEADER_DOC])(wrapper)

@@ -1,0 +1,87 @@
+"""Use cases on the books: post, reverse, read entries, balances and the trial balance.
+
+Each takes a unit of work and runs in one transaction; called from another use case, it joins
+that use case's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from ledger.core.balances import AccountBalance, TrialBalance
+from ledger.core.chart import ENTITIES, Account, Entity, chart_of
+from ledger.core.chart import entity as known_entity
+from ledger.core.entries import JournalEntry, PostedEntry, check, reverse
+from ledger.db import balances as balances_db
+from ledger.db import journal as journal_db
+from ledger.db.journal import EntryFilter
+from ledger.db.session import Session, UnitOfWork
+
+#: The books are kept on China Standard Time: "today" is the date in Zhejiang.
+BOOKS_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return datetime.now(BOOKS_TIMEZONE).date()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def entities() -> list[Entity]:
+    return list(ENTITIES.values())
+
+
+def accounts(entity: str) -> list[Account]:
+    return list(chart_of(entity).values())
+
+
+def post(uow: UnitOfWork, entry: JournalEntry) -> PostedEntry:
+    """Check one entry against the rules and its entity's chart, then add it to the chain."""
+    return post_many(uow, [entry])[0]
+
+
+def post_many(uow: UnitOfWork, entries: Sequence[JournalEntry]) -> list[PostedEntry]:
+    """Post several entries atomically: all of them or none."""
+    for entry in entries:
+        check(entry, chart_of(entry.entity))
+    return uow.write(lambda session: journal_db.append(session, entries, recorded_at=now()))
+
+
+def reverse_entry(uow: UnitOfWork, seq: int, *, actor: str, effective_date: date | None = None,
+                  memo: str | None = None) -> PostedEntry:
+    """Undo entry `seq` with a new entry that swaps every side (the original stays as it was)."""
+
+    def work(session: Session) -> PostedEntry:
+        original = journal_db.get(session, seq)
+        correction = reverse(original, effective_date=effective_date or today(), actor=actor,
+                             memo=memo)
+        return post(uow, correction)
+
+    return uow.write(work)
+
+
+def entry(uow: UnitOfWork, seq: int) -> PostedEntry:
+    return uow.read(lambda session: journal_db.get(session, seq))
+
+
+def find_entries(uow: UnitOfWork, where: EntryFilter, *, after: int = 0, limit: int = 50
+                 ) -> list[PostedEntry]:
+    if where.entity is not None:
+        known_entity(where.entity)
+    return uow.read(lambda session: journal_db.find(session, where, after=after, limit=limit))
+
+
+def account_balance(uow: UnitOfWork, entity: str, code: str, as_of: date | None = None
+                    ) -> list[AccountBalance]:
+    day = as_of or today()
+    return uow.read(lambda session: balances_db.account_balance(session, entity, code, day))
+
+
+def trial_balance(uow: UnitOfWork, entity: str, as_of: date | None = None) -> TrialBalance:
+    known_entity(entity)
+    day = as_of or today()
+    return uow.read(lambda session: balances_db.trial_balance(session, entity, day))

@@ -1,0 +1,44 @@
+"""Balances computed by the database (one indexed aggregate), never by loading rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.core.balances import AccountBalance, TrialBalance
+from ledger.core.chart import account as chart_account
+from ledger.core.chart import chart_of
+
+from .models import AccountRow, PostingRow
+
+
+def _totals(session: Session, entity: str, as_of: date, code: str | None = None
+            ) -> list[tuple[str, str, int, int]]:
+    query = (
+        select(AccountRow.code, PostingRow.currency, func.sum(PostingRow.debit),
+               func.sum(PostingRow.credit))
+        .join(PostingRow, PostingRow.account_id == AccountRow.id)
+        .where(AccountRow.entity == entity, PostingRow.effective_date <= as_of)
+        .group_by(AccountRow.code, PostingRow.currency)
+        .order_by(AccountRow.code, PostingRow.currency)
+    )
+    if code is not None:
+        query = query.where(AccountRow.code == code)
+    return [(c, cur, int(d), int(cr)) for c, cur, d, cr in session.execute(query)]
+
+
+def account_balance(session: Session, entity: str, code: str, as_of: date
+                    ) -> list[AccountBalance]:
+    """The account's totals per currency as of the end of `as_of` (empty if never used)."""
+    account = chart_account(entity, code)
+    return [AccountBalance(account, cur, d, c)
+            for _, cur, d, c in _totals(session, entity, as_of, code)]
+
+
+def trial_balance(session: Session, entity: str, as_of: date) -> TrialBalance:
+    chart = chart_of(entity)
+    lines = tuple(AccountBalance(chart[code], cur, d, c)
+                  for code, cur, d, c in _totals(session, entity, as_of))
+    return TrialBalance(entity=entity, as_of=as_of, lines=lines)

@@ -1,0 +1,105 @@
+"""Verifying the hash chain: recompute every entry's hash from what the database holds now."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.core.chain import GENESIS, link
+from ledger.core.chart import Side
+from ledger.core.entries import JournalEntry, Posting, SourceRef
+from ledger.core.money import from_minor
+
+from .models import AccountRow, EntryRow, PostingRow
+
+BATCH = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    checked: int
+    head_seq: int
+    head_hash: str
+    first_bad: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad is None
+
+
+def verify(session: Session, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Walk the chain in sequence order; stop at the first entry that does not verify.
+
+    `progress`, if given, is called with the number of the last entry checked after each batch.
+    """
+    expected_seq, prev_hash, checked = 1, GENESIS, 0
+    last = session.scalar(select(func.max(EntryRow.seq))) or 0
+    for start in range(1, last + 1, BATCH):
+        end = start + BATCH - 1
+        lines = _postings(session, start, end)
+        for row in session.scalars(
+            select(EntryRow).where(EntryRow.seq.between(start, end)).order_by(EntryRow.seq)
+        ):
+            bad = _check(row, lines.get(row.seq, []), expected_seq, prev_hash)
+            if bad:
+                return ChainReport(checked, expected_seq - 1, prev_hash, *bad)
+            prev_hash, expected_seq, checked = row.hash, row.seq + 1, checked + 1
+        if progress:
+            progress(min(end, last))
+    orphan = session.scalar(select(func.min(PostingRow.entry_seq)).where(
+        (PostingRow.entry_seq < 1) | (PostingRow.entry_seq > last)))
+    if orphan is not None:
+        return ChainReport(checked, last, prev_hash, orphan,
+                           f"postings of #{orphan} belong to no entry in the books")
+    return ChainReport(checked, expected_seq - 1, prev_hash)
+
+
+def _check(row: EntryRow, lines: list[_Line], expected_seq: int, prev_hash: str
+           ) -> tuple[int, str] | None:
+    if row.seq != expected_seq:
+        return expected_seq, f"entry #{expected_seq} is missing; the next entry is #{row.seq}"
+    if row.prev_hash != prev_hash:
+        return row.seq, f"entry #{row.seq} does not link to the hash of #{row.seq - 1}"
+    if any(line.entity != row.entity or line.effective_date != row.effective_date
+           for line in lines):
+        return row.seq, f"a posting of entry #{row.seq} was moved to another entity or date"
+    entry = JournalEntry(
+        entity=row.entity, effective_date=row.effective_date, memo=row.memo, actor=row.actor,
+        postings=tuple(line.posting for line in lines), reverses=row.reverses_seq,
+        source=SourceRef(row.source_kind, row.source_id)
+        if row.source_kind and row.source_id else None)
+    if len(lines) < 2 or any(d != c for d, c in entry.totals().values()):
+        return row.seq, f"entry #{row.seq} does not balance or has fewer than two postings"
+    if link(entry, seq=row.seq, recorded_at=row.recorded_at, prev_hash=prev_hash) != row.hash:
+        return row.seq, f"entry #{row.seq} was altered: its contents no longer match its hash"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    posting: Posting
+    entity: str
+    effective_date: date
+
+
+def _postings(session: Session, start: int, end: int) -> dict[int, list[_Line]]:
+    found: dict[int, list[_Line]] = defaultdict(list)
+    rows = session.execute(
+        select(PostingRow.entry_seq, AccountRow.code, AccountRow.entity, PostingRow.currency,
+               PostingRow.debit, PostingRow.credit, PostingRow.memo, PostingRow.effective_date)
+        .join(AccountRow, AccountRow.id == PostingRow.account_id)
+        .where(PostingRow.entry_seq.between(start, end))
+        .order_by(PostingRow.entry_seq, PostingRow.line)
+    )
+    for seq, code, entity, currency, debit, credit, memo, effective_date in rows:
+        side = Side.DEBIT if debit else Side.CREDIT
+        posting = Posting(account=code, side=side, amount=from_minor(debit or credit, currency),
+                          memo=memo)
+        found[seq].append(_Line(posting, entity, effective_date))
+    return found

@@ -1,0 +1,167 @@
+"""Writing entries into the chain and reading them back.
+
+Entries are written postings first, header last: the header's insert seals the entry (see the
+migration), so nothing can be added to an entry once it is in the books.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import Session
+
+from ledger.core.chain import GENESIS, link
+from ledger.core.chart import Side
+from ledger.core.entries import JournalEntry, PostedEntry, Posting, SourceRef
+from ledger.core.errors import ClosedPeriod, EntryNotFound, UnknownAccount
+from ledger.core.money import from_minor
+
+from .models import AccountRow, EntryRow, PeriodRow, PostingRow
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(sequence number, hash) of the last entry, or (0, GENESIS) for empty books."""
+    row = session.execute(
+        select(EntryRow.seq, EntryRow.hash).order_by(EntryRow.seq.desc()).limit(1)
+    ).first()
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+def account_ids(session: Session, entity: str) -> dict[str, int]:
+    rows = session.execute(
+        select(AccountRow.code, AccountRow.id).where(AccountRow.entity == entity)
+    )
+    return {code: id_ for code, id_ in rows}
+
+
+def refuse_closed_periods(session: Session, entries: Iterable[JournalEntry]) -> None:
+    """Raise ClosedPeriod if any entry is dated inside a closed period of its entity."""
+    for entity, dates in _dates_by_entity(entries).items():
+        closed = session.execute(
+            select(PeriodRow.starts_on, PeriodRow.ends_on).where(
+                PeriodRow.entity == entity, PeriodRow.status == "closed",
+                PeriodRow.starts_on <= max(dates), PeriodRow.ends_on >= min(dates))
+        ).all()
+        for day in sorted(dates):
+            for starts_on, ends_on in closed:
+                if starts_on <= day <= ends_on:
+                    raise ClosedPeriod(
+                        f"{day} falls in the closed period {starts_on} to {ends_on} of "
+                        f"{entity}; date the entry in an open period", field="effective_date")
+
+
+def _dates_by_entity(entries: Iterable[JournalEntry]) -> dict[str, set[date]]:
+    found: dict[str, set[date]] = defaultdict(set)
+    for entry in entries:
+        found[entry.entity].add(entry.effective_date)
+    return found
+
+
+def append(session: Session, entries: Sequence[JournalEntry], *, recorded_at: datetime
+           ) -> list[PostedEntry]:
+    """Number, chain and insert checked entries; return them as posted."""
+    refuse_closed_periods(session, entries)
+    ids = {entity: account_ids(session, entity) for entity in {e.entity for e in entries}}
+    seq, prev_hash = head(session)
+    posted: list[PostedEntry] = []
+    posting_rows: list[dict[str, object]] = []
+    for entry in entries:
+        seq += 1
+        digest = link(entry, seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
+        for line, p in enumerate(entry.postings, start=1):
+            try:
+                account_id = ids[entry.entity][p.account]
+            except KeyError:
+                raise UnknownAccount(f"entity {entry.entity!r} has no account {p.account!r}",
+                                     field="account") from None
+            posting_rows.append({
+                "entry_seq": seq, "line": line, "account_id": account_id,
+                "effective_date": entry.effective_date, "currency": p.currency,
+                "debit": p.debit_minor, "credit": p.credit_minor, "memo": p.memo})
+        posted.append(PostedEntry(
+            entity=entry.entity, effective_date=entry.effective_date, memo=entry.memo,
+            actor=entry.actor, postings=entry.postings, source=entry.source,
+            reverses=entry.reverses, seq=seq, recorded_at=recorded_at, prev_hash=prev_hash,
+            hash=digest))
+        prev_hash = digest
+    if not posted:
+        return posted
+    session.execute(insert(PostingRow), posting_rows)
+    session.execute(insert(EntryRow), [{
+        "seq": e.seq, "entity": e.entity, "effective_date": e.effective_date,
+        "recorded_at": e.recorded_at, "memo": e.memo, "actor": e.actor,
+        "source_kind": e.source.kind if e.source else None,
+        "source_id": e.source.id if e.source else None,
+        "reverses_seq": e.reverses, "prev_hash": e.prev_hash, "hash": e.hash,
+    } for e in posted])
+    return posted
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    entity: str | None = None
+    account: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def find(session: Session, where: EntryFilter, *, after: int = 0, limit: int = 50
+         ) -> list[PostedEntry]:
+    """Entries matching the filter with seq > `after`, in sequence order (keyset pagination)."""
+    query = select(EntryRow).where(EntryRow.seq > after).order_by(EntryRow.seq).limit(limit)
+    if where.entity is not None:
+        query = query.where(EntryRow.entity == where.entity)
+    if where.date_from is not None:
+        query = query.where(EntryRow.effective_date >= where.date_from)
+    if where.date_to is not None:
+        query = query.where(EntryRow.effective_date <= where.date_to)
+    if where.account is not None:
+        query = query.where(exists().where(
+            PostingRow.entry_seq == EntryRow.seq,
+            PostingRow.account_id == AccountRow.id,
+            AccountRow.code == where.account,
+            AccountRow.entity == EntryRow.entity,
+        ))
+    return _hydrate(session, list(session.scalars(query)))
+
+
+MAX_SEQ = 2**63 - 1  # BIGINT
+
+
+def get(session: Session, seq: int) -> PostedEntry:
+    rows = (list(session.scalars(select(EntryRow).where(EntryRow.seq == seq)))
+            if 1 <= seq <= MAX_SEQ else [])
+    if not rows:
+        raise EntryNotFound(f"there is no journal entry #{seq}")
+    return _hydrate(session, rows)[0]
+
+
+def _hydrate(session: Session, rows: list[EntryRow]) -> list[PostedEntry]:
+    if not rows:
+        return []
+    seqs = [r.seq for r in rows]
+    postings: dict[int, list[Posting]] = defaultdict(list)
+    for entry_seq, code, currency, debit, credit, memo in session.execute(
+        select(PostingRow.entry_seq, AccountRow.code, PostingRow.currency, PostingRow.debit,
+               PostingRow.credit, PostingRow.memo)
+        .join(AccountRow, AccountRow.id == PostingRow.account_id)
+        .where(PostingRow.entry_seq.in_(seqs))
+        .order_by(PostingRow.entry_seq, PostingRow.line)
+    ):
+        side = Side.DEBIT if debit else Side.CREDIT
+        postings[entry_seq].append(Posting(
+            account=code, side=side, amount=from_minor(debit or credit, currency), memo=memo))
+    reversed_by = dict(session.execute(
+        select(EntryRow.reverses_seq, EntryRow.seq).where(EntryRow.reverses_seq.in_(seqs))
+    ).all())
+    return [PostedEntry(
+        entity=r.entity, effective_date=r.effective_date, memo=r.memo, actor=r.actor,
+        postings=tuple(postings[r.seq]),
+        source=SourceRef(r.source_kind, r.source_id) if r.source_kind and r.source_id else None,
+        reverses=r.reverses_seq, seq=r.seq, recorded_at=r.recorded_at, prev_hash=r.prev_hash,
+        hash=r.hash, reversed_by=reversed_by.get(r.seq),
+    ) for r in rows]

@@ -1,0 +1,204 @@
+"""Typed rows. Amounts are integer minor units (fen); debit and credit are separate columns.
+
+The schema is created only by the Alembic migrations in `ledger/migrations`; these classes
+must describe exactly what the migrations build (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in code; timestamptz on PostgreSQL, naive UTC text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+ACCOUNT_TYPES = (
+    "asset", "liability", "net_assets_unrestricted", "net_assets_restricted", "income", "expense"
+)
+PERIOD_STATUSES = ("open", "closing", "closed")
+
+
+class EntityRow(Base):
+    """A reporting entity (one set of books)."""
+
+    __tablename__ = "entities"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('mutual_aid_fund', 'foundation')", name="kind"),
+    )
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16), ForeignKey("entities.code"))
+    code: Mapped[str] = mapped_column(String(16))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("entity", "code"),
+        CheckConstraint(f"type IN {ACCOUNT_TYPES!r}", name="type"),
+    )
+
+
+class EntryRow(Base):
+    """A posted journal entry (the header). Append-only; chained by `prev_hash` -> `hash`."""
+
+    __tablename__ = "journal_entries"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(String(16), ForeignKey("entities.code"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    memo: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    source_kind: Mapped[str | None] = mapped_column(String(40))
+    source_id: Mapped[str | None] = mapped_column(String(100))
+    reverses_seq: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("journal_entries.seq"), unique=True
+    )
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    postings: Mapped[list[PostingRow]] = relationship(
+        back_populates="entry", order_by="PostingRow.line", lazy="raise"
+    )
+
+    __table_args__ = (
+        CheckConstraint("seq > 0", name="seq_positive"),
+        CheckConstraint("length(hash) = 64 AND length(prev_hash) = 64", name="hash_length"),
+        CheckConstraint("reverses_seq IS NULL OR reverses_seq < seq", name="reverses_earlier"),
+        Index(None, "entity", "effective_date"),
+        Index(None, "source_kind", "source_id"),
+    )
+
+
+class PostingRow(Base):
+    """One line of an entry. Exactly one of debit / credit is positive; the other is zero."""
+
+    __tablename__ = "postings"
+
+    entry_seq: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("journal_entries.seq", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    )
+    line: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    #: Copy of the entry's date, so balances as of a date are one index range scan.
+    effective_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    debit: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
+    memo: Mapped[str] = mapped_column(Text, default="")
+
+    entry: Mapped[EntryRow] = relationship(back_populates="postings", lazy="raise")
+    account: Mapped[AccountRow] = relationship(lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),
+        CheckConstraint(
+            "(debit > 0 AND credit = 0) OR (debit = 0 AND credit > 0)", name="one_side"
+        ),
+        CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("line > 0", name="line_positive"),
+        Index(None, "account_id", "effective_date", "currency", "debit", "credit"),
+    )
+
+
+class PeriodRow(Base):
+    """An accounting period of one entity; postings dated inside a closed one are refused."""
+
+    __tablename__ = "periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16), ForeignKey("entities.code"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+    __table_args__ = (
+        UniqueConstraint("entity", "starts_on", "ends_on"),
+        CheckConstraint("starts_on <= ends_on", name="dates"),
+        CheckConstraint(f"status IN {PERIOD_STATUSES!r}", name="status"),
+    )
+
+
+class IdempotencyKeyRow(Base):
+    """A client's Idempotency-Key: claimed while processing, completed with the response."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    response_location: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        CheckConstraint("state IN ('processing', 'completed')", name="state"),
+        CheckConstraint(
+            "state = 'processing' OR response_status IS NOT NULL", name="completed_has_response"
+        ),
+    )

@@ -1,0 +1,178 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and on PostgreSQL.
+
+Every test that takes `db_url` (or `engine`, `uow`, `app`, `client`) runs twice: once on a
+copy of a migrated SQLite file, once on a PostgreSQL database cloned from a migrated template.
+PostgreSQL is found at HUZHU_TEST_PG_URL (an admin URL) or 127.0.0.1:5432 as postgres; when it
+does not answer the PostgreSQL runs are skipped, unless HUZHU_REQUIRE_PG=1 (CI), where that
+is an error.
+
+After each such test the books are checked: the chain verifies and both entities' trial
+balances balance. A test that tampers with the books on purpose is marked `tampers`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, make_url
+
+from api import create_app, state
+from ledger.core.chart import ENTITIES
+from ledger.db import migrate
+from ledger.db.balances import trial_balance
+from ledger.db.chain import verify
+from ledger.db.session import UnitOfWork, make_engine
+
+BACKENDS = ("sqlite", "postgresql")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "tampers: the test breaks the books on purpose")
+
+
+# --- PostgreSQL server ------------------------------------------------------------------------
+def _pg_admin_url() -> str:
+    return os.environ.get(
+        "HUZHU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def _pg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def _pg_url(database: str) -> str:
+    return make_url(_pg_admin_url()).set(
+        drivername="postgresql+psycopg", database=database
+    ).render_as_string(hide_password=False)
+
+
+def _pg_admin(sql: str) -> None:
+    with psycopg.connect(_pg_dsn(_pg_admin_url()), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    try:
+        _pg_admin("SELECT 1")
+        return True
+    except psycopg.OperationalError as error:
+        if os.environ.get("HUZHU_REQUIRE_PG") == "1":
+            pytest.fail(f"HUZHU_REQUIRE_PG=1 but PostgreSQL does not answer: {error}")
+        return False
+
+
+def _unique(prefix: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{prefix}_{worker}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_available: bool) -> Iterator[str | None]:
+    """A migrated PostgreSQL database that each test clones (CREATE DATABASE ... TEMPLATE)."""
+    if not pg_available:
+        yield None
+        return
+    name = _unique("huzhu_tpl")
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    engine = make_engine(_pg_url(name))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield name
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "huzhu.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+# --- a fresh database per test ----------------------------------------------------------------
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, pg_available: bool) -> str:
+    if request.param == "postgresql" and not pg_available:
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432 (set HUZHU_TEST_PG_URL)")
+    return str(request.param)
+
+
+@pytest.fixture
+def pg_only(backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, sqlite_template: Path,
+           pg_template: str | None) -> Iterator[str]:
+    if backend == "sqlite":
+        path = tmp_path / "huzhu.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = _unique("huzhu_test")
+    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    try:
+        if request.node.get_closest_marker("tampers") is None:
+            assert_books_sound(engine)
+    finally:
+        engine.dispose()
+
+
+def assert_books_sound(engine: Engine) -> None:
+    """The invariants every test must leave intact: chain verifies, trial balances balance."""
+    uow = UnitOfWork(engine)
+    report = uow.read(verify)
+    assert report.ok, f"chain broken after the test: {report.reason}"
+    for code in ENTITIES:
+        tb = uow.read(lambda s, code=code: trial_balance(s, code, date.max))
+        assert tb.balanced, f"trial balance of {code} does not balance: {tb.totals()}"
+
+
+@pytest.fixture
+def uow(engine: Engine) -> UnitOfWork:
+    return UnitOfWork(engine)
+
+
+@pytest.fixture
+def app(db_url: str, engine: Engine):  # type: ignore[no-untyped-def]
+    """The Flask app on the test's database (`engine` is requested for the soundness check)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url})
+    yield app
+    with app.app_context():
+        state.engine().dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()

@@ -1,0 +1,210 @@
+"""The schema: the Alembic migration builds what the models describe (plus the triggers), the
+SQLite connection settings, and upgrade / downgrade round trips."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import CheckConstraint, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from ledger.core.chart import CHARTS, ENTITIES
+from ledger.db import migrate
+from ledger.db.chain import verify
+from ledger.db.models import Base
+from ledger.db.session import SQLITE_BUSY_TIMEOUT_MS, UnitOfWork, make_engine
+
+TRIGGERS = {
+    "postgresql": {
+        ("accounts", "accounts_identity"),
+        ("journal_entries", "journal_entries_admissible"),
+        ("journal_entries", "journal_entries_append_only"),
+        ("journal_entries", "journal_entries_balanced"),
+        ("journal_entries", "journal_entries_no_truncate"),
+        ("postings", "postings_append_only"),
+        ("postings", "postings_no_truncate"),
+        ("postings", "postings_sealed"),
+    },
+    "sqlite": {
+        ("accounts", "accounts_identity"),
+        ("journal_entries", "journal_entries_admissible"),
+        ("journal_entries", "journal_entries_no_delete"),
+        ("journal_entries", "journal_entries_no_update"),
+        ("postings", "postings_no_delete"),
+        ("postings", "postings_no_update"),
+        ("postings", "postings_sealed"),
+    },
+}
+PG_FUNCTIONS = {"huzhu_account_identity", "huzhu_append_only", "huzhu_entry_admissible",
+                "huzhu_entry_balanced", "huzhu_posting_sealed"}
+LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}
+
+
+def schema_diff(engine: Engine) -> list[Any]:
+    """Autogenerate's differences between the database and the models (types and server
+    defaults included)."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def _squash(sql: str) -> str:
+    return " ".join(sql.replace("(", " ( ").replace(")", " ) ").split())
+
+
+def check_constraints(engine: Engine) -> dict[str, dict[str, str | None]]:
+    """table -> CHECK constraint name -> its SQL (SQLite only: PostgreSQL rewrites the SQL)."""
+    inspector = inspect(engine)
+    sqlite = engine.dialect.name == "sqlite"
+    return {t: {c["name"]: _squash(c["sqltext"]) if sqlite else None
+                for c in inspector.get_check_constraints(t)} for t in LEDGER_TABLES}
+
+
+def model_check_constraints(dialect: str) -> dict[str, dict[str, str | None]]:
+    """The same, from the models (their names have been through the naming convention)."""
+    found: dict[str, dict[str, str | None]] = {}
+    for table in Base.metadata.sorted_tables:
+        found[table.name] = {}
+        for c in table.constraints:
+            if isinstance(c, CheckConstraint):
+                sql = _squash(str(c.sqltext)) if dialect == "sqlite" else None
+                found[table.name][str(c.name)] = sql
+    return found
+
+
+def triggers(engine: Engine) -> set[tuple[str, str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.execute(text(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE NOT t.tgisinternal"))
+        else:
+            rows = conn.execute(text(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"))
+        return {(table, name) for table, name in rows}
+
+
+def pg_functions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(text(
+            "SELECT proname FROM pg_proc WHERE proname LIKE 'huzhu%'")).scalars())
+
+
+def reference_data(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT a.id, a.entity, a.code, a.type, a.restricted, a.name_zh, a.name_en, e.kind"
+            " FROM accounts a JOIN entities e ON e.code = a.entity ORDER BY a.id"))]
+
+
+def test_the_migration_builds_exactly_what_the_models_describe(engine: Engine):
+    assert schema_diff(engine) == []
+    assert set(inspect(engine).get_table_names()) == LEDGER_TABLES | {"alembic_version"}
+    # Autogenerate does not compare CHECK constraints: their names and SQL are compared here.
+    assert check_constraints(engine) == model_check_constraints(engine.dialect.name)
+    # The deferred foreign key the write order depends on (postings first, header last).
+    (fk,) = [fk for fk in inspect(engine).get_foreign_keys("postings")
+             if fk["referred_table"] == "journal_entries"]
+    assert fk["name"] == "fk_postings_entry_seq_journal_entries"
+    if engine.dialect.name == "postgresql":  # SQLite's reflection does not report these
+        assert fk["options"] == {"deferrable": True, "initially": "DEFERRED"}
+    else:
+        with engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'postings'"))
+            assert "DEFERRABLE INITIALLY DEFERRED" in ddl.scalar_one()
+    assert triggers(engine) == TRIGGERS[engine.dialect.name]
+    if engine.dialect.name == "postgresql":
+        assert pg_functions(engine) == PG_FUNCTIONS
+    # Reference data: both entities and every account of their charts.
+    rows = reference_data(engine)
+    assert {(r[1], r[2], r[3], bool(r[4])) for r in rows} == {
+        (e.code, a.code, a.type.value, a.restricted)
+        for e in ENTITIES.values() for a in CHARTS[e.kind]}
+
+
+def test_the_check_constraints_are_the_models_check_constraints(engine: Engine):
+    # Autogenerate (above) does not compare CHECK constraints at all; compare them here.
+    assert check_constraints(engine) == model_check_constraints(engine.dialect.name)
+
+
+def test_sqlite_connection_settings(sqlite_only: None, engine: Engine):
+    with engine.connect() as conn:
+        pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                  for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
+    assert pragma["journal_mode"] == "wal"
+    assert pragma["foreign_keys"] == 1
+    assert pragma["synchronous"] == 2  # FULL
+    assert pragma["busy_timeout"] == SQLITE_BUSY_TIMEOUT_MS > 0
+    # The settings hold on every pooled connection, not just the first one.
+    with engine.connect() as one, engine.connect() as two:
+        for conn in (one, two):
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    # Write transactions begin IMMEDIATE: the write lock is taken at BEGIN, not at first write.
+    other = sqlite3.connect(str(engine.url.database), timeout=0, isolation_level=None)
+    try:
+        def while_writing(session: Any) -> None:
+            session.execute(text("SELECT 1"))  # a read only: a deferred BEGIN locks nothing yet
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+
+        UnitOfWork(engine).write(while_writing)
+        other.execute("BEGIN IMMEDIATE")  # and released at commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_upgrade_is_idempotent(engine: Engine, post_some: Any, raw: Any):
+    post_some(3)
+    before = raw.snapshot(), triggers(engine), reference_data(engine)
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)
+    assert (raw.snapshot(), triggers(engine), reference_data(engine)) == before
+    assert migrate.current_revision(engine) == "0001"
+    assert schema_diff(engine) == []
+    assert UnitOfWork(engine).read(verify).checked == 3
+
+
+def test_downgrade_to_base_and_upgrade_again(engine: Engine, db_url: str, raw: Any,
+                                              post_some: Any):
+    accounts = reference_data(engine)
+    post_some(2)
+    config = migrate.alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    assert triggers(engine) == set()
+    if engine.dialect.name == "postgresql":
+        assert pg_functions(engine) == set()
+    assert migrate.current_revision(engine) is None
+
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == "0001"
+    assert schema_diff(engine) == []
+    assert triggers(engine) == TRIGGERS[engine.dialect.name]
+    assert reference_data(engine) == accounts
+    assert raw.counts() == (0, 0)
+    # The rebuilt books work, and the rebuilt triggers guard them.
+    post_some(2)
+    with pytest.raises(IntegrityError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE journal_entries SET memo = 'x' WHERE seq = 1"))
+    # Downgrade and upgrade again on a fresh engine, as `flask db upgrade` would.
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    engine.dispose()
+    fresh = make_engine(db_url)
+    try:
+        migrate.upgrade(fresh)
+        assert schema_diff(fresh) == []
+        assert reference_data(fresh) == accounts
+    finally:
+        fresh.dispose()

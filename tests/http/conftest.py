@@ -1,0 +1,19 @@
+"""Fixtures of the HTTP API tests.
+
+Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py), and after each one the
+chain must verify and both trial balances must balance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from .helpers import Api
+
+
+@pytest.fixture
+def api(client: Any, engine: Engine) -> Api:
+    return Api(client, engine)

@@ -1,0 +1,117 @@
+"""The OpenAPI document: valid, complete, and honest about headers and errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+#: The document does not describe itself.
+SPEC_ROUTE = "/api/openapi.json"
+
+
+@pytest.fixture
+def spec(client: Any) -> dict[str, Any]:
+    response = client.get(SPEC_ROUTE)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, item in spec["paths"].items()
+            for method, op in item.items() if method != "parameters"]
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        _, *parts = node["$ref"].split("/")
+        node = spec
+        for part in parts:
+            node = node[part]
+    return node
+
+
+def _error_responses(spec: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    return [(path, method, status, _resolve(spec, response))
+            for path, method, op in _operations(spec)
+            for status, response in op["responses"].items()
+            if status == "default" or int(status) >= 400]
+
+
+def test_spec_is_valid_openapi_3(spec: dict[str, Any]) -> None:
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Huzhu 互助 API"
+
+
+def test_spec_lists_every_api_route_of_the_url_map(app: Any, spec: dict[str, Any]) -> None:
+    registered = {
+        (re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.rule != SPEC_ROUTE
+        for method in rule.methods - IGNORED_METHODS
+    }
+    documented = {(path, method) for path, method, _ in _operations(spec)}
+    assert documented == registered
+    assert ("/api/entries/{seq}/reversal", "post") in documented  # the conversion worked
+
+
+def test_path_parameters_are_typed(spec: dict[str, Any]) -> None:
+    seq = next(p for p in spec["paths"]["/api/entries/{seq}"]["parameters"] if p["name"] == "seq")
+    assert seq["in"] == "path"
+    assert seq["required"] is True
+    assert seq["schema"]["type"] == "integer"
+
+
+def test_every_post_documents_a_required_idempotency_key_header(spec: dict[str, Any]) -> None:
+    posts = [(path, op) for path, method, op in _operations(spec) if method == "post"]
+    assert {path for path, _ in posts} == {"/api/entries", "/api/entries/{seq}/reversal"}
+    for path, op in posts:
+        headers = [p for p in op.get("parameters", [])
+                   if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+        assert len(headers) == 1, path
+        assert headers[0]["required"] is True, path
+        assert headers[0]["schema"]["type"] == "string", path
+
+
+def test_post_entry_documents_the_request_body(spec: dict[str, Any]) -> None:
+    body = spec["paths"]["/api/entries"]["post"]["requestBody"]
+    schema = _resolve(spec, body["content"]["application/json"]["schema"])
+    assert set(schema["required"]) == {"entity", "effective_date", "postings"}
+    posting = _resolve(spec, schema["properties"]["postings"]["items"])
+    assert posting["properties"]["debit"]["type"] == "string"  # amounts are decimal strings
+
+
+def test_declared_problem_responses_reference_the_problem_schema(spec: dict[str, Any]) -> None:
+    """The error responses the views declare themselves (alt_response) use ProblemOut."""
+    declared = {
+        ("/api/entries", "post", "409"), ("/api/entries", "post", "422"),
+        ("/api/entries/{seq}/reversal", "post", "409"),
+    }
+    found = {(path, method, status): response
+             for path, method, status, response in _error_responses(spec)}
+    for where in declared:
+        schemas = [c["schema"] for c in found[where]["content"].values()]
+        assert schemas == [{"$ref": "#/components/schemas/ProblemOut"}], where
+    problem = spec["components"]["schemas"]["ProblemOut"]["properties"]
+    assert {"type", "title", "status", "detail", "instance", "errors"} <= set(problem)
+    assert problem["status"]["type"] == "integer"
+
+
+def test_every_error_response_references_the_problem_schema(spec: dict[str, Any]) -> None:
+    wrong = [(path, method, status, c.get("schema"))
+             for path, method, status, response in _error_responses(spec)
+             for c in response.get("content", {}).values()
+             if c.get("schema") != {"$ref": "#/components/schemas/ProblemOut"}]
+    assert wrong == []
+
+
+def test_error_responses_are_documented_as_problem_json(spec: dict[str, Any]) -> None:
+    wrong = [(path, method, status, sorted(response.get("content", {})))
+             for path, method, status, response in _error_responses(spec)
+             if sorted(response.get("content", {})) != ["application/problem+json"]]
+    assert wrong == []
