@@ -90,6 +90,10 @@ def _path_account(entity_code: str, code: str) -> Account:
     return found
 
 
+def _created(posted: PostedEntry) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return present_entry(posted), 201, {"Location": url_for("books.get_entry", seq=posted.seq)}
+
+
 # --- routes ----------------------------------------------------------------------------------
 @blp.route("/entities")
 @blp.response(200, s.EntityOut(many=True))
@@ -146,9 +150,7 @@ def list_entries(limit: int, cursor: int = 0, **filters: Any) -> dict[str, Any]:
                   description="The entry breaks a rule")
 def post_entry(**fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Post a balanced journal entry into one entity's books."""
-    posted = books.post(uow(), JournalEntry(actor=current_actor(), **fields))
-    location = url_for("books.get_entry", seq=posted.seq)
-    return present_entry(posted), 201, {"Location": location}
+    return _created(books.post(uow(), JournalEntry(actor=current_actor(), **fields)))
 
 
 @blp.route("/entries/<int:seq>")
@@ -166,6 +168,4 @@ def get_entry(seq: int) -> dict[str, Any]:
                   description="Already reversed, or closed period")
 def reverse_entry(seq: int, **fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Correct a mistake: post a new entry that undoes entry `seq` exactly."""
-    posted = books.reverse_entry(uow(), seq, actor=current_actor(), **fields)
-    location = url_for("books.get_entry", seq=posted.seq)
-    return present_entry(posted), 201, {"Location": location}
+    return _created(books.reverse_entry(uow(), seq, actor=current_actor(), **fields))
