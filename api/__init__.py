@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import UnsupportedMediaType
 
-from . import books, cli, problems, state
+from . import auth, books, cli, i18n, problems, staff_api, state, web
+from .auth import public
 from .security import init_app as init_security
 
 __all__ = ["create_app"]
+
+csrf = CSRFProtect()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -21,13 +27,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("HUZHU_DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'huzhu.sqlite3'}",
+        HUZHU_ENV=os.environ.get("HUZHU_ENV", "production"),
         API_TITLE="Huzhu 互助 API",
-        API_VERSION="0.1.0",
+        API_VERSION="0.2.0",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        JSON_AS_ASCII=False,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
+    _session_settings(app, test_config or {})
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -37,9 +48,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = problems.ProblemApi(app, spec_kwargs={
         "info": {"description": "Double-entry books of a chamber-of-commerce mutual-aid fund "
                                 "and a community development foundation. Amounts are decimal "
-                                "strings; errors are RFC 9457 problem details."},
+                                "strings; errors are RFC 9457 problem details. Staff calls "
+                                "need `Authorization: Bearer <personal access token>`."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
     })
     api.register_blueprint(books.blp)
+    api.register_blueprint(staff_api.blp)
+    csrf.init_app(app)
+    csrf.exempt(books.blp)  # the JSON API takes bearer tokens only, never the session cookie
+    csrf.exempt(staff_api.blp)
+    auth.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
     init_security(app)
 
@@ -50,11 +71,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             raise UnsupportedMediaType("send the body as application/json")
 
     @app.get("/")
+    @public
     def home() -> str:
         return render_template("home.html")
 
     @app.get("/healthz")
+    @public
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _session_settings(app: Flask, overrides: dict[str, Any]) -> None:
+    """`__Host-` cookie, Secure, in production; plain cookie over http in local development."""
+    app.config["SECRET_KEY"] = (overrides.get("SECRET_KEY") or os.environ.get("HUZHU_SECRET_KEY")
+                                or _instance_secret(app))
+    development = overrides.get("HUZHU_ENV", app.config["HUZHU_ENV"]) == "development"
+    app.config["SESSION_COOKIE_SECURE"] = not development
+    app.config["SESSION_COOKIE_NAME"] = (
+        "huzhu_session" if development else "__Host-huzhu_session")
+
+
+def _instance_secret(app: Flask) -> str:
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

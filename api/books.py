@@ -13,15 +13,17 @@ from flask_smorest import Blueprint
 from ledger import books
 from ledger.core.balances import AccountBalance, TrialBalance
 from ledger.core.chart import ENTITIES, Account, chart_of
-from ledger.core.entries import JournalEntry, PostedEntry
+from ledger.core.entries import JournalEntry, PostedEntry, Posting
 from ledger.core.errors import AccountNotFound, EntityNotFound
 from ledger.core.money import format_amount, from_minor
+from ledger.core.staff import Role
 from ledger.db.journal import EntryFilter
 
 from . import schemas as s
+from .auth import STAFF, current_actor, requires
 from .idempotency import idempotent
 from .problems import PROBLEM_JSON
-from .state import current_actor, uow
+from .state import uow
 
 blp = Blueprint("books", __name__, url_prefix="/api",
                 description="The double-entry books of both entities")
@@ -33,23 +35,27 @@ def present_account(entity_code: str, a: Account) -> dict[str, Any]:
             "type": a.type.value, "normal_side": a.normal_side.value, "restricted": a.restricted}
 
 
+def present_postings(entity_code: str, postings: tuple[Posting, ...]) -> list[dict[str, Any]]:
+    chart = chart_of(entity_code)
+    return [{
+        "line": line, "account": p.account,
+        "account_name_zh": chart[p.account].name_zh,
+        "account_name_en": chart[p.account].name_en,
+        "currency": p.currency,
+        "debit": format_amount(p.amount) if p.debit_minor else None,
+        "credit": format_amount(p.amount) if p.credit_minor else None,
+        "memo": p.memo,
+    } for line, p in enumerate(postings, start=1)]
+
+
 def present_entry(e: PostedEntry) -> dict[str, Any]:
-    chart = chart_of(e.entity)
     return {
         "seq": e.seq, "entity": e.entity, "effective_date": e.effective_date,
         "recorded_at": e.recorded_at, "memo": e.memo, "actor": e.actor,
         "source": {"kind": e.source.kind, "id": e.source.id} if e.source else None,
         "reverses": e.reverses, "reversed_by": e.reversed_by,
         "prev_hash": e.prev_hash, "hash": e.hash,
-        "postings": [{
-            "line": line, "account": p.account,
-            "account_name_zh": chart[p.account].name_zh,
-            "account_name_en": chart[p.account].name_en,
-            "currency": p.currency,
-            "debit": format_amount(p.amount) if p.debit_minor else None,
-            "credit": format_amount(p.amount) if p.credit_minor else None,
-            "memo": p.memo,
-        } for line, p in enumerate(e.postings, start=1)],
+        "postings": present_postings(e.entity, e.postings),
     }
 
 
@@ -96,6 +102,7 @@ def _created(posted: PostedEntry) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 # --- routes ----------------------------------------------------------------------------------
 @blp.route("/entities")
+@requires(*STAFF)
 @blp.response(200, s.EntityOut(many=True))
 def list_entities() -> list[Any]:
     """The reporting entities: the mutual-aid fund and the community foundation."""
@@ -103,6 +110,7 @@ def list_entities() -> list[Any]:
 
 
 @blp.route("/entities/<entity_code>/accounts")
+@requires(*STAFF)
 @blp.response(200, s.AccountOut(many=True))
 def list_accounts(entity_code: str) -> list[dict[str, Any]]:
     """An entity's chart of accounts."""
@@ -110,6 +118,7 @@ def list_accounts(entity_code: str) -> list[dict[str, Any]]:
 
 
 @blp.route("/entities/<entity_code>/accounts/<code>/balance")
+@requires(*STAFF)
 @blp.arguments(s.AsOfQuery, location="query", as_kwargs=True)
 @blp.response(200, s.AccountBalanceOut)
 def account_balance(entity_code: str, code: str, as_of: Any = None) -> dict[str, Any]:
@@ -121,6 +130,7 @@ def account_balance(entity_code: str, code: str, as_of: Any = None) -> dict[str,
 
 
 @blp.route("/entities/<entity_code>/trial-balance")
+@requires(*STAFF)
 @blp.arguments(s.AsOfQuery, location="query", as_kwargs=True)
 @blp.response(200, s.TrialBalanceOut)
 def trial_balance(entity_code: str, as_of: Any = None) -> dict[str, Any]:
@@ -129,6 +139,7 @@ def trial_balance(entity_code: str, as_of: Any = None) -> dict[str, Any]:
 
 
 @blp.route("/entries", methods=["GET"])
+@requires(*STAFF)
 @blp.arguments(s.EntryQuery, location="query", as_kwargs=True)
 @blp.response(200, s.EntryPageOut)
 def list_entries(limit: int, cursor: int = 0, **filters: Any) -> dict[str, Any]:
@@ -141,6 +152,7 @@ def list_entries(limit: int, cursor: int = 0, **filters: Any) -> dict[str, Any]:
 
 
 @blp.route("/entries", methods=["POST"])
+@requires(Role.ADMIN)
 @idempotent
 @blp.arguments(s.EntryIn, as_kwargs=True)
 @blp.response(201, s.EntryOut)
@@ -149,11 +161,14 @@ def list_entries(limit: int, cursor: int = 0, **filters: Any) -> dict[str, Any]:
 @blp.alt_response(422, schema=s.ProblemOut, content_type=PROBLEM_JSON,
                   description="The entry breaks a rule")
 def post_entry(**fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Post a balanced journal entry into one entity's books."""
-    return _created(books.post(uow(), JournalEntry(actor=current_actor(), **fields)))
+    """Post a balanced entry directly (admins: migrations and system corrections).
+
+    Staff record manual entries as vouchers, which another person approves."""
+    return _created(books.post(uow(), JournalEntry(actor=current_actor().username, **fields)))
 
 
 @blp.route("/entries/<int:seq>")
+@requires(*STAFF)
 @blp.response(200, s.EntryOut)
 def get_entry(seq: int) -> dict[str, Any]:
     """One entry with its postings, hash and reversal links."""
@@ -161,6 +176,7 @@ def get_entry(seq: int) -> dict[str, Any]:
 
 
 @blp.route("/entries/<int:seq>/reversal", methods=["POST"])
+@requires(Role.ADMIN, Role.FUND_MANAGER)
 @idempotent
 @blp.arguments(s.ReversalIn, as_kwargs=True)
 @blp.response(201, s.EntryOut)
@@ -168,4 +184,5 @@ def get_entry(seq: int) -> dict[str, Any]:
                   description="Already reversed, or closed period")
 def reverse_entry(seq: int, **fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Correct a mistake: post a new entry that undoes entry `seq` exactly."""
-    return _created(books.reverse_entry(uow(), seq, actor=current_actor(), **fields))
+    return _created(books.reverse_entry(uow(), seq, actor=current_actor().username,
+                                        **fields))

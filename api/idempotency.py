@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, make_response, request
+from flask import Response, current_app, make_response, request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
@@ -21,7 +22,8 @@ from ledger.books import now
 from ledger.db import idempotency as store
 from ledger.db.session import Session
 
-from .state import current_actor, uow
+from .auth import current_actor
+from .state import uow
 
 HEADER = "Idempotency-Key"
 HEADER_DOC = {
@@ -36,6 +38,7 @@ HEADER_DOC = {
 
 
 def _request_hash() -> str:
+    """HMAC of method, path and canonical JSON body (keyed, as bodies may hold secrets)."""
     raw = request.get_data(cache=True)
     try:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
@@ -44,7 +47,8 @@ def _request_hash() -> str:
         body = raw
     except RecursionError:
         raise BadRequest("the JSON body is nested too deeply") from None
-    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"{request.method} {request.full_path}\n".encode(), hashlib.sha256)
     digest.update(body)
     return digest.hexdigest()
 
@@ -59,6 +63,15 @@ def _key() -> str:
     return key
 
 
+def _redacted(response: Response, fields: tuple[str, ...]) -> str:
+    text = response.get_data(as_text=True)
+    if not fields:
+        return text
+    body = json.loads(text)
+    return json.dumps({k: (None if k in fields else v) for k, v in body.items()},
+                      ensure_ascii=False)
+
+
 def _replay(stored: store.StoredResponse) -> Response:
     response = Response(stored.body, status=stored.status, mimetype="application/json")
     if stored.location:
@@ -67,12 +80,19 @@ def _replay(stored: store.StoredResponse) -> Response:
     return response
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
-    """Make a POST view idempotent by its Idempotency-Key (place it right under `route`)."""
+def idempotent(view: Callable[..., Any] | None = None, *, redact: tuple[str, ...] = ()
+               ) -> Any:
+    """Make a POST view idempotent by its Idempotency-Key (place it right under `requires`).
+
+    Fields named in `redact` (secrets shown once) are stored as null, so a replay does not
+    show them again."""
+    if view is None:
+        return functools.partial(idempotent, redact=redact)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        key, scope, request_hash = _key(), current_actor(), _request_hash()
+        actor = current_actor()
+        key, scope, request_hash = _key(), f"user:{actor.user_id}", _request_hash()
         work = uow()
         stored = store.claim(work, scope, key, request_hash, now())
         if stored is not None:
@@ -81,7 +101,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Response]:
         def write(session: Session) -> Response:
             response = make_response(view(*args, **kwargs))
             store.complete(session, scope, key, store.StoredResponse(
-                response.status_code, response.get_data(as_text=True),
+                response.status_code, _redacted(response, redact),
                 response.headers.get("Location")))
             return response
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ledger.core import errors
 
+from .auth import public
 from .schemas import ProblemOut
 
 PROBLEM_JSON = "application/problem+json"
@@ -142,7 +143,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DataError, from_database_data_error)
     app.register_error_handler(DBAPIError, from_database_error)
     app.register_error_handler(Exception, from_unexpected)
-    app.add_url_rule("/problems/<slug>", "problem_type", describe)
+    app.add_url_rule("/problems/<slug>", "problem_type", public(describe))
 
 
 #: Problems raised by the database rather than the core: slug -> (status, title).

@@ -16,15 +16,19 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, make_url
 
 from api import create_app, state
+from ledger import staff
 from ledger.core.chart import ENTITIES
+from ledger.core.staff import Actor
 from ledger.db import migrate
 from ledger.db.balances import trial_balance
 from ledger.db.chain import verify
@@ -36,6 +40,17 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "tampers: the test breaks the books on purpose")
+    config.addinivalue_line("markers", "real_argon2: hash passwords at production cost")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+                          ) -> None:
+    """Argon2id at production cost takes ~50 ms a hash; most tests need many accounts, not
+    that cost. Tests marked `real_argon2` keep the production parameters."""
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(staff, "HASHER",
+                            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 # --- PostgreSQL server ------------------------------------------------------------------------
@@ -162,7 +177,8 @@ def uow(engine: Engine) -> UnitOfWork:
 @pytest.fixture
 def app(db_url: str, engine: Engine):  # type: ignore[no-untyped-def]
     """The Flask app on the test's database (`engine` is requested for the soundness check)."""
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url})
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "HUZHU_ENV": "development",
+                      "SECRET_KEY": "test secret key, not for production"})
     yield app
     with app.app_context():
         state.engine().dispose()
@@ -176,3 +192,41 @@ def client(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def runner(app):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+PASSWORD = "a long test password 甲乙"
+#: One account per role, plus a second fund manager (for maker-checker) and a multi-role one.
+STAFF_ACCOUNTS: dict[str, tuple[str, ...]] = {
+    "admin1": ("admin",),
+    "fm1": ("fund_manager",),
+    "fm2": ("fund_manager",),
+    "board1": ("board_member",),
+    "aud1": ("auditor",),
+    "multi1": ("fund_manager", "board_member"),
+}
+
+
+@dataclass
+class Staff:
+    """The test's staff accounts (all with password PASSWORD) and their API tokens."""
+
+    users: dict[str, staff.StaffUser]
+    tokens: dict[str, str]
+
+    def bearer(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+
+@pytest.fixture
+def staff_accounts(uow: UnitOfWork) -> Staff:
+    """Creates STAFF_ACCOUNTS through the use cases (audited, like real ones) with a token each."""
+    creator = Actor.system("test-setup")
+    users, tokens = {}, {}
+    for username, roles in STAFF_ACCOUNTS.items():
+        users[username] = staff.create_user(uow, creator, username=username,
+                                            display_name=username.upper(), password=PASSWORD,
+                                            roles=list(roles))
+        tokens[username], _ = staff.create_token(
+            uow, users[username].actor(), username, "tests")
+    return Staff(users, tokens)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from moneyed import Money
 
@@ -26,7 +27,7 @@ from .errors import (
     UnknownAccount,
     ZeroPosting,
 )
-from .money import format_amount, from_minor, to_minor
+from .money import format_amount, from_minor, parse_money, to_minor
 
 MAX_MEMO = 500
 MAX_POSTINGS = 1000
@@ -228,4 +229,26 @@ def reverse(
         postings=tuple(p.reversed() for p in original.postings),
         source=original.source,
         reverses=original.seq,
+    )
+
+
+def draft_to_json(entry: JournalEntry) -> dict[str, Any]:
+    """A plain-JSON form of an entry not yet posted (kept by vouchers awaiting review)."""
+    return {
+        "entity": entry.entity, "effective_date": entry.effective_date.isoformat(),
+        "memo": entry.memo, "actor": entry.actor,
+        "source": [entry.source.kind, entry.source.id] if entry.source else None,
+        "postings": [[p.account, p.side.value, format_amount(p.amount), p.currency, p.memo]
+                     for p in entry.postings],
+    }
+
+
+def draft_from_json(data: dict[str, Any]) -> JournalEntry:
+    return JournalEntry(
+        entity=data["entity"], effective_date=date.fromisoformat(data["effective_date"]),
+        memo=data["memo"], actor=data["actor"],
+        source=SourceRef(*data["source"]) if data["source"] else None,
+        postings=tuple(Posting(account=account, side=Side(side),
+                               amount=parse_money(amount, currency), memo=memo)
+                       for account, side, amount, currency, memo in data["postings"]),
     )

@@ -117,3 +117,61 @@ class IdempotencyKeyInUse(Conflict):
 class IdempotencyKeyReused(InvalidInput):
     code = "idempotency-key-reused"
     title = "This Idempotency-Key was used for a different request"
+
+
+# --- who may do what -------------------------------------------------------------------------
+class Forbidden(LedgerError):
+    """The person asking may not do this."""
+
+    code = "forbidden"
+    title = "You may not do this"
+
+
+class SelfApproval(Forbidden):
+    """Maker-checker: the submitter of something can never be the one who approves it."""
+
+    code = "self-approval"
+    title = "You cannot approve your own submission"
+
+
+class InvalidCredentials(LedgerError):
+    """Wrong username or password (deliberately not saying which)."""
+
+    code = "invalid-credentials"
+    title = "Wrong username or password"
+
+
+class TooManyAttempts(LedgerError):
+    """Too many failed logins for this account or from this address; wait and retry."""
+
+    code = "too-many-attempts"
+    title = "Too many failed attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UserNotFound(NotFound):
+    code = "user-not-found"
+    title = "No such staff account"
+
+
+class VoucherNotFound(NotFound):
+    code = "voucher-not-found"
+    title = "No such voucher"
+
+
+class TokenNotFound(NotFound):
+    code = "token-not-found"
+    title = "No such access token"
+
+
+class AlreadyExists(Conflict):
+    code = "already-exists"
+    title = "It exists already"
+
+
+class AlreadyDecided(Conflict):
+    code = "already-decided"
+    title = "The voucher has already been decided"

@@ -10,12 +10,14 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.core.audit import link as audit_link
 from ledger.core.chain import GENESIS, link
 from ledger.core.chart import Side
 from ledger.core.entries import JournalEntry, Posting, SourceRef
 from ledger.core.money import from_minor
 
-from .models import AccountRow, EntryRow, PostingRow
+from .audit import to_record
+from .models import AccountRow, AuditRow, EntryRow, PostingRow
 
 BATCH = 5_000
 
@@ -103,3 +105,25 @@ def _postings(session: Session, start: int, end: int) -> dict[int, list[_Line]]:
                           memo=memo)
         found[seq].append(_Line(posting, entity, effective_date))
     return found
+
+
+def verify_audit(session: Session) -> ChainReport:
+    """Recompute the audit log's chain; stop at the first record that does not verify."""
+    expected_seq, prev_hash, checked = 1, GENESIS, 0
+    last = session.scalar(select(func.max(AuditRow.seq))) or 0
+    for start in range(1, last + 1, BATCH):
+        rows = session.scalars(select(AuditRow).where(
+            AuditRow.seq.between(start, start + BATCH - 1)).order_by(AuditRow.seq))
+        for row in rows:
+            if row.seq != expected_seq:
+                return ChainReport(checked, expected_seq - 1, prev_hash, expected_seq,
+                                   f"audit record #{expected_seq} is missing")
+            if row.prev_hash != prev_hash:
+                return ChainReport(checked, expected_seq - 1, prev_hash, row.seq,
+                                   f"audit record #{row.seq} does not link to #{row.seq - 1}")
+            record = to_record(row)
+            if audit_link(record, seq=row.seq, at=row.at, prev_hash=prev_hash) != row.hash:
+                return ChainReport(checked, expected_seq - 1, prev_hash, row.seq,
+                                   f"audit record #{row.seq} was altered")
+            prev_hash, expected_seq, checked = row.hash, row.seq + 1, checked + 1
+    return ChainReport(checked, expected_seq - 1, prev_hash)

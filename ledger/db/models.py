@@ -202,3 +202,99 @@ class IdempotencyKeyRow(Base):
             "state = 'processing' OR response_status IS NOT NULL", name="completed_has_response"
         ),
     )
+
+
+ROLES = ("admin", "fund_manager", "board_member", "auditor")
+VOUCHER_STATUSES = ("submitted", "approved", "rejected")
+
+
+class UserRow(Base):
+    """A staff account. `session_version` goes up to end every session of the account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list[UserRoleRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="UserRoleRow.role")
+
+
+class UserRoleRow(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+
+class ApiTokenRow(Base):
+    """A personal access token, stored as the SHA-256 of the secret (shown once, at creation)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """One audit record. Append-only and hash-chained like the journal."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        CheckConstraint("seq > 0", name="seq_positive"),
+        Index(None, "action", "object_id", "at"),
+        Index(None, "action", "address", "at"),
+        Index(None, "at"),
+    )
+
+
+class VoucherRow(Base):
+    """A manual journal entry awaiting review (制单 -> 审核): the preparer never approves it."""
+
+    __tablename__ = "vouchers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(16), ForeignKey("entities.code"))
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    entry: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    entry_seq: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("journal_entries.seq"), unique=True)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {VOUCHER_STATUSES!r}", name="status"),
+        CheckConstraint("decided_by IS NULL OR decided_by <> submitted_by", name="four_eyes"),
+        CheckConstraint("(status = 'submitted') = (decided_by IS NULL)", name="decided"),
+        CheckConstraint("(status = 'approved') = (entry_seq IS NOT NULL)", name="posted"),
+        Index(None, "status", "id"),
+    )

@@ -1,0 +1,313 @@
+"""Use cases for staff accounts: create, roles, disable, passwords, logins and access tokens.
+
+Every state change and every login attempt writes an audit record in the same transaction.
+Passwords: Argon2id at OWASP's minimum (19 MiB, t=2, p=1). Logins are throttled per account
+(5 failures in 15 minutes, counted from its last success) and per address (20 in 15 minutes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ledger.books import now
+from ledger.core.audit import AuditEvent
+from ledger.core.errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidCredentials,
+    TokenNotFound,
+    TooManyAttempts,
+    UserNotFound,
+)
+from ledger.core.staff import (
+    Actor,
+    Role,
+    check_password,
+    check_roles,
+    check_username,
+)
+from ledger.db import audit as audit_db
+from ledger.db.models import ApiTokenRow, UserRoleRow, UserRow
+from ledger.db.session import Session, UnitOfWork
+from ledger.db.staff import select_user, select_users, token_rows
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY_HASH = HASHER.hash("an unguessable password nobody has")
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_ACCOUNT_FAILURES = 5
+MAX_ADDRESS_FAILURES = 20
+TOKEN_PREFIX = "hz_"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffUser:
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    disabled: bool
+    session_version: int
+    created_at: datetime
+
+    def actor(self, role: Role | None = None, address: str | None = None) -> Actor:
+        return Actor(user_id=self.id, username=self.username, role=role, address=address)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _user(row: UserRow) -> StaffUser:
+    return StaffUser(id=row.id, username=row.username, display_name=row.display_name,
+                     roles=frozenset(Role(r.role) for r in row.roles), disabled=row.disabled,
+                     session_version=row.session_version, created_at=row.created_at)
+
+
+def _token(row: ApiTokenRow) -> AccessToken:
+    return AccessToken(id=row.id, user_id=row.user_id, name=row.name, prefix=row.prefix,
+                       created_at=row.created_at, revoked_at=row.revoked_at)
+
+
+def _audit(session: Session, actor: Actor, action: str, object_type: str | None = None,
+           object_id: str | None = None, **details: object) -> None:
+    audit_db.record(session, AuditEvent(actor=actor, action=action, object_type=object_type,
+                                        object_id=object_id, details=details), at=now())
+
+
+def _row(session: Session, username: str) -> UserRow:
+    row = session.scalar(select_user(username))
+    if row is None:
+        raise UserNotFound(f"there is no staff account {username!r}")
+    return row
+
+
+# --- accounts ---------------------------------------------------------------------------------
+def create_user(uow: UnitOfWork, actor: Actor, *, username: str, display_name: str,
+                password: str, roles: frozenset[Role] | list[str]) -> StaffUser:
+    name = check_username(username)
+    granted = check_roles(roles)
+    check_password(password, username=name)
+    display = display_name.strip() or name
+    hashed = HASHER.hash(password)
+
+    def work(session: Session) -> StaffUser:
+        if session.scalar(select_user(name)) is not None:
+            raise AlreadyExists(f"the username {name!r} is taken", field="username")
+        row = UserRow(username=name, display_name=display[:100], password_hash=hashed,
+                      disabled=False, session_version=1, created_at=now(),
+                      roles=[UserRoleRow(role=r.value) for r in sorted(granted)])
+        session.add(row)
+        session.flush()
+        _audit(session, actor, "user.created", "user", name, roles=sorted(granted))
+        return _user(row)
+
+    return uow.write(work)
+
+
+def set_roles(uow: UnitOfWork, actor: Actor, username: str, roles: frozenset[Role] | list[str]
+              ) -> StaffUser:
+    granted = check_roles(roles)
+
+    def work(session: Session) -> StaffUser:
+        row = _row(session, username)
+        if actor.user_id == row.id and Role.ADMIN not in granted and Role.ADMIN in {
+                Role(r.role) for r in row.roles}:
+            raise Forbidden("you cannot take the admin role from yourself; ask another admin")
+        before = sorted(r.role for r in row.roles)
+        row.roles = [UserRoleRow(role=r.value) for r in sorted(granted)]
+        row.session_version += 1  # sessions carry roles: make them log in again
+        session.flush()
+        _audit(session, actor, "user.roles_set", "user", row.username,
+               before=before, after=sorted(granted))
+        return _user(row)
+
+    return uow.write(work)
+
+
+def disable_user(uow: UnitOfWork, actor: Actor, username: str) -> StaffUser:
+    """Disable an account: its sessions end and its tokens are revoked."""
+
+    def work(session: Session) -> StaffUser:
+        row = _row(session, username)
+        if actor.user_id == row.id:
+            raise Forbidden("you cannot disable your own account")
+        row.disabled = True
+        row.session_version += 1
+        moment = now()
+        for token in session.scalars(token_rows(row.id)):
+            if token.revoked_at is None:
+                token.revoked_at = moment
+        session.flush()
+        _audit(session, actor, "user.disabled", "user", row.username)
+        return _user(row)
+
+    return uow.write(work)
+
+
+def change_password(uow: UnitOfWork, actor: Actor, username: str, new_password: str
+                    ) -> StaffUser:
+    check_password(new_password, username=username)
+    hashed = HASHER.hash(new_password)
+
+    def work(session: Session) -> StaffUser:
+        row = _row(session, username)
+        row.password_hash = hashed
+        row.session_version += 1
+        session.flush()
+        _audit(session, actor, "user.password_changed", "user", row.username)
+        return _user(row)
+
+    return uow.write(work)
+
+
+def users(uow: UnitOfWork) -> list[StaffUser]:
+    return uow.read(lambda session: [_user(r) for r in session.scalars(select_users())])
+
+
+def user(uow: UnitOfWork, username: str) -> StaffUser:
+    return uow.read(lambda session: _user(_row(session, username)))
+
+
+def user_by_id(uow: UnitOfWork, user_id: int) -> StaffUser | None:
+    row = uow.read(lambda session: session.get(UserRow, user_id))
+    return _user(row) if row is not None else None
+
+
+def has_active_admin(uow: UnitOfWork) -> bool:
+    return any(Role.ADMIN in u.roles and not u.disabled for u in users(uow))
+
+
+# --- logging in -------------------------------------------------------------------------------
+def authenticate(uow: UnitOfWork, username: str, password: str, address: str) -> StaffUser:
+    """The account for these credentials, or InvalidCredentials / TooManyAttempts.
+
+    Every attempt is audited, whatever its outcome."""
+    name = username.strip().lower()[:100]
+    visitor = Actor(user_id=None, username=name or "?", address=address)
+
+    def work(session: Session) -> StaffUser | int | None:
+        moment = now()
+        since = moment - THROTTLE_WINDOW
+        for count, oldest, limit in (
+            (*audit_db.failed_logins(session, username=name, since=since),
+             MAX_ACCOUNT_FAILURES),
+            (*audit_db.failed_logins(session, address=address, since=since),
+             MAX_ADDRESS_FAILURES),
+        ):
+            if count >= limit and oldest is not None:
+                _audit(session, visitor, "login.throttled", "user", name)
+                return max(1, int((oldest + THROTTLE_WINDOW - moment).total_seconds()) + 1)
+        row = session.scalar(select_user(name))
+        if row is None or row.disabled or not _verify(row.password_hash, password):
+            _audit(session, visitor, "login.failed", "user", name)
+            return None
+        found = _user(row)
+        _audit(session, found.actor(address=address), "login.succeeded", "user", name)
+        return found
+
+    outcome = uow.write(work)
+    if isinstance(outcome, StaffUser):
+        return outcome
+    if isinstance(outcome, int):
+        raise TooManyAttempts(
+            f"too many failed logins; try again in {outcome} seconds", retry_after=outcome)
+    raise InvalidCredentials("wrong username or password")
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def logged_out(uow: UnitOfWork, actor: Actor) -> None:
+    uow.write(lambda session: _audit(session, actor, "logout", "user", actor.username))
+
+
+def equalise_timing(password: str) -> None:
+    """Spend an Argon2 verification's time when there is no account to check against."""
+    _verify(_DUMMY_HASH, password)
+
+
+# --- access tokens ----------------------------------------------------------------------------
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(uow: UnitOfWork, actor: Actor, username: str, name: str
+                 ) -> tuple[str, AccessToken]:
+    """A new personal access token; the secret is returned once and stored only hashed."""
+    label = name.strip()[:100] or "token"
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+    def work(session: Session) -> AccessToken:
+        owner = _row(session, username)
+        _may_manage_tokens_of(actor, owner)
+        row = ApiTokenRow(user_id=owner.id, name=label, token_hash=_digest(secret),
+                          prefix=secret[:10], created_at=now())
+        session.add(row)
+        session.flush()
+        _audit(session, actor, "token.created", "token", str(row.id), owner=owner.username,
+               name=label)
+        return _token(row)
+
+    return secret, uow.write(work)
+
+
+def revoke_token(uow: UnitOfWork, actor: Actor, token_id: int) -> AccessToken:
+    def work(session: Session) -> AccessToken:
+        row = session.get(ApiTokenRow, token_id)
+        if row is None:
+            raise TokenNotFound(f"there is no access token #{token_id}")
+        owner = session.get(UserRow, row.user_id)
+        assert owner is not None  # foreign key
+        _may_manage_tokens_of(actor, owner)
+        if row.revoked_at is None:
+            row.revoked_at = now()
+            session.flush()
+            _audit(session, actor, "token.revoked", "token", str(row.id), owner=owner.username)
+        return _token(row)
+
+    return uow.write(work)
+
+
+def tokens(uow: UnitOfWork, username: str) -> list[AccessToken]:
+    def work(session: Session) -> list[AccessToken]:
+        owner = _row(session, username)
+        return [_token(r) for r in session.scalars(token_rows(owner.id))]
+
+    return uow.read(work)
+
+
+def user_for_token(uow: UnitOfWork, secret: str) -> StaffUser | None:
+    """The active account behind a live token, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+
+    def work(session: Session) -> StaffUser | None:
+        row = session.scalar(
+            token_rows(None).where(ApiTokenRow.token_hash == _digest(secret)))
+        if row is None or row.revoked_at is not None:
+            return None
+        owner = session.get(UserRow, row.user_id)
+        return _user(owner) if owner is not None and not owner.disabled else None
+
+    return uow.read(work)
+
+
+def _may_manage_tokens_of(actor: Actor, owner: UserRow) -> None:
+    if actor.user_id != owner.id and actor.role is not Role.ADMIN:
+        raise Forbidden("only the holder or an admin may manage these tokens")
