@@ -9,17 +9,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system-deps db lint clean
+.PHONY: run test setup system-deps translations db lint clean
 
 run: setup db
-	$(BIN)/flask --app api run --host 127.0.0.1 --port 5000
+	HUZHU_ENV=development $(BIN)/flask --app api run --host 127.0.0.1 --port 5000
 
 test: setup db
+	@bash scripts/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ $(STAMP): pyproject.toml
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d api/translations >/dev/null
 
 db:
 	$(BIN)/flask --app api db upgrade

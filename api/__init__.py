@@ -55,10 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     })
     api.register_blueprint(books.blp)
     api.register_blueprint(staff_api.blp)
+    auth.init_app(app)  # before CSRF: the error page of a refused form knows who is asking
     csrf.init_app(app)
     csrf.exempt(books.blp)  # the JSON API takes bearer tokens only, never the session cookie
     csrf.exempt(staff_api.blp)
-    auth.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)

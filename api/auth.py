@@ -11,6 +11,7 @@ nothing is refused (and a test fails on it). The first declared role the person 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from .state import uow
 
 F = TypeVar("F", bound=Callable[..., Any])
 ATTRIBUTE = "__huzhu_roles__"
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
 PUBLIC: tuple[Role, ...] = ()
 #: Every staff role, most powerful first (so an admin acts as admin where admins may).
 STAFF: tuple[Role, ...] = (Role.ADMIN, Role.FUND_MANAGER, Role.BOARD_MEMBER, Role.AUDITOR)
@@ -115,15 +117,15 @@ def _unauthorized(detail: str) -> Unauthorized:
 
 
 def _authorise() -> Response | None:
+    _identify()
+    user = g.user
+    if user is not None:
+        g.actor = user.actor(address=address())
     if request.endpoint is None:  # 404 / 405: routing answers
         return None
     roles = declared_roles(request.endpoint)
     if roles is None:
         raise Forbidden(f"route {request.endpoint!r} declares no roles; refused by default")
-    _identify()
-    user = g.user
-    if user is not None:
-        g.actor = user.actor(address=address())
     if roles == PUBLIC:
         return None
     if user is None:
@@ -145,9 +147,14 @@ def _local_path() -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only same-site paths after login (no open redirect): a path starting with one '/',
+    without scheme or host, and without whitespace, control characters or backslashes
+    (browsers drop or rewrite those, turning '/\t/evil' into '//evil')."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not _UNSAFE_IN_PATH.search(target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("staff.dashboard")
 
 

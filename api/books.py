@@ -164,7 +164,8 @@ def post_entry(**fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Post a balanced entry directly (admins: migrations and system corrections).
 
     Staff record manual entries as vouchers, which another person approves."""
-    return _created(books.post(uow(), JournalEntry(actor=current_actor().username, **fields)))
+    actor = current_actor()
+    return _created(books.post(uow(), JournalEntry(actor=actor.username, **fields), by=actor))
 
 
 @blp.route("/entries/<int:seq>")
@@ -184,5 +185,5 @@ def get_entry(seq: int) -> dict[str, Any]:
                   description="Already reversed, or closed period")
 def reverse_entry(seq: int, **fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Correct a mistake: post a new entry that undoes entry `seq` exactly."""
-    return _created(books.reverse_entry(uow(), seq, actor=current_actor().username,
-                                        **fields))
+    actor = current_actor()
+    return _created(books.reverse_entry(uow(), seq, actor=actor.username, by=actor, **fields))

@@ -96,6 +96,9 @@ def db_upgrade(revision: str) -> None:
     migrate.upgrade(engine(), revision)
     click.echo(f"database at revision {migrate.current_revision(engine())}: "
                f"{engine().url.render_as_string(hide_password=True)}")
+    if not staff.has_active_admin(UnitOfWork(engine())):
+        click.echo("no admin account yet; create the first one with:\n"
+                   "  .venv/bin/flask --app api users create USERNAME --role admin")
 
 
 @db_cli.command("current")
@@ -122,10 +125,11 @@ def ledger_verify() -> None:
 
         journal = uow.read(lambda s: verify(s, progress))
     audit = uow.read(verify_audit)
-    failed = [(name, r) for name, r in (("journal", journal), ("audit log", audit)) if not r.ok]
-    for name, report in failed:
-        click.echo(f"FAILED {name} at #{report.first_bad}: {report.reason} "
-                   f"({report.checked} records before it verified)", err=True)
+    chains = (("entry", "entries", journal), ("audit record", "audit records", audit))
+    failed = [(one, many, r) for one, many, r in chains if not r.ok]
+    for one, many, report in failed:
+        click.echo(f"FAILED at {one} #{report.first_bad}: {report.reason} "
+                   f"({report.checked} {many} before it verified)", err=True)
     if failed:
         sys.exit(1)
     click.echo(f"ok: {journal.checked} entries verified; head #{journal.head_seq} "
@@ -186,3 +190,7 @@ COMMAND_GROUPS = (db_cli, ledger_cli, users_cli)
 def init_app(app: Flask) -> None:
     for group in COMMAND_GROUPS:
         app.cli.add_command(group)
+    # flask-smorest's `openapi print|write|list-config-prefixes` only reads the app's routes.
+    library = app.cli.commands.get("openapi")
+    for command in getattr(library, "commands", {}).values():
+        operator(command.callback)

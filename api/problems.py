@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: Domain error class -> HTTP status. The first match in this order wins.
 STATUS_FOR: tuple[tuple[type[errors.LedgerError], int], ...] = (
+    (errors.InvalidCredentials, 401),
+    (errors.Forbidden, 403),
+    (errors.TooManyAttempts, 429),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.InvalidInput, 422),
@@ -31,13 +34,20 @@ STATUS_FOR: tuple[tuple[type[errors.LedgerError], int], ...] = (
 )
 
 
-def status_for(error: errors.LedgerError) -> int:
-    return next(status for cls, status in STATUS_FOR if isinstance(error, cls))
+def status_for(error: errors.LedgerError | type[errors.LedgerError]) -> int:
+    kind = error if isinstance(error, type) else type(error)
+    return next(status for cls, status in STATUS_FOR if issubclass(kind, cls))
 
 
 def problem(status: int, detail: str, *, slug: str | None = None, title: str | None = None,
             headers: dict[str, str] | None = None, **extensions: Any) -> Response:
-    """A problem-details response. `slug` names a documented type under /problems/."""
+    """A problem-details response. `slug` names a documented type under /problems/.
+
+    Outside the JSON API a browser gets the same error as a page in the staff layout."""
+    from .web.errors import error_page, wants_html  # at call time: api.web imports this module
+
+    if wants_html():
+        return error_page(status, headers=headers)
     body: dict[str, Any] = {
         "type": f"/problems/{slug}" if slug else "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -54,8 +64,10 @@ def problem(status: int, detail: str, *, slug: str | None = None, title: str | N
 
 def from_ledger_error(error: errors.LedgerError) -> Response:
     field_errors = {error.field: [error.message]} if error.field else None
+    headers = ({"Retry-After": str(error.retry_after)}
+               if isinstance(error, errors.TooManyAttempts) else None)
     return problem(status_for(error), error.message, slug=error.code, title=error.title,
-                   errors=field_errors)
+                   errors=field_errors, headers=headers)
 
 
 def from_http_exception(error: HTTPException) -> Response:
@@ -173,5 +185,5 @@ def describe(slug: str) -> Response | tuple[dict[str, Any], int]:
                 "description": title + "."}, 200
     if cls is None:
         return problem(404, f"there is no problem type {slug!r}")
-    return {"type": f"/problems/{slug}", "title": cls.title, "status": status_for(cls("")),
+    return {"type": f"/problems/{slug}", "title": cls.title, "status": status_for(cls),
             "description": inspect.getdoc(cls) or cls.title}, 200

@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from ledger.core.audit import AuditEvent
 from ledger.core.balances import AccountBalance, TrialBalance
 from ledger.core.chart import ENTITIES, Account, Entity, chart_of
 from ledger.core.chart import entity as known_entity
 from ledger.core.entries import JournalEntry, PostedEntry, check, reverse
+from ledger.core.staff import Actor
+from ledger.db import audit as audit_db
 from ledger.db import balances as balances_db
 from ledger.db import journal as journal_db
 from ledger.db.journal import EntryFilter
@@ -39,27 +42,44 @@ def accounts(entity: str) -> list[Account]:
     return list(chart_of(entity).values())
 
 
-def post(uow: UnitOfWork, entry: JournalEntry) -> PostedEntry:
+def post(uow: UnitOfWork, entry: JournalEntry, *, by: Actor | None = None) -> PostedEntry:
     """Check one entry against the rules and its entity's chart, then add it to the chain."""
-    return post_many(uow, [entry])[0]
+    return post_many(uow, [entry], by=by)[0]
 
 
-def post_many(uow: UnitOfWork, entries: Sequence[JournalEntry]) -> list[PostedEntry]:
-    """Post several entries atomically: all of them or none."""
+def post_many(uow: UnitOfWork, entries: Sequence[JournalEntry], *, by: Actor | None = None
+              ) -> list[PostedEntry]:
+    """Post several entries atomically: all of them or none, with one audit record.
+
+    `by` is who posted them (with role and address); by default the entries' own actor."""
     for entry in entries:
         check(entry, chart_of(entry.entity))
-    return uow.write(lambda session: journal_db.append(session, entries, recorded_at=now()))
+
+    def work(session: Session) -> list[PostedEntry]:
+        posted = journal_db.append(session, entries, recorded_at=now())
+        if posted:
+            first, last = posted[0].seq, posted[-1].seq
+            details: dict[str, object] = {"count": len(posted)}
+            if len(posted) == 1 and posted[0].reverses is not None:
+                details["reverses"] = posted[0].reverses
+            audit_db.record(session, AuditEvent(
+                actor=by or Actor.system(entries[0].actor), action="entry.posted",
+                object_type="entry", object_id=str(first) if first == last else f"{first}-{last}",
+                details=details), at=now())
+        return posted
+
+    return uow.write(work)
 
 
 def reverse_entry(uow: UnitOfWork, seq: int, *, actor: str, effective_date: date | None = None,
-                  memo: str | None = None) -> PostedEntry:
+                  memo: str | None = None, by: Actor | None = None) -> PostedEntry:
     """Undo entry `seq` with a new entry that swaps every side (the original stays as it was)."""
 
     def work(session: Session) -> PostedEntry:
         original = journal_db.get(session, seq)
         correction = reverse(original, effective_date=effective_date or today(), actor=actor,
                              memo=memo)
-        return post(uow, correction)
+        return post(uow, correction, by=by)
 
     return uow.write(work)
 

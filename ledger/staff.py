@@ -35,7 +35,7 @@ from ledger.core.staff import (
 from ledger.db import audit as audit_db
 from ledger.db.models import ApiTokenRow, UserRoleRow, UserRow
 from ledger.db.session import Session, UnitOfWork
-from ledger.db.staff import select_user, select_users, token_rows
+from ledger.db.staff import select_user, select_users, token_by_digest, token_rows
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = HASHER.hash("an unguessable password nobody has")
@@ -156,20 +156,28 @@ def disable_user(uow: UnitOfWork, actor: Actor, username: str) -> StaffUser:
     return uow.write(work)
 
 
-def change_password(uow: UnitOfWork, actor: Actor, username: str, new_password: str
-                    ) -> StaffUser:
+def change_password(uow: UnitOfWork, actor: Actor, username: str, new_password: str, *,
+                    current_password: str | None = None) -> StaffUser:
+    """Set a new password; changing your own needs your current one (an admin resetting
+    someone else's does not). Every session of the account ends. Refusals are audited too."""
     check_password(new_password, username=username)
     hashed = HASHER.hash(new_password)
 
-    def work(session: Session) -> StaffUser:
+    def work(session: Session) -> StaffUser | None:
         row = _row(session, username)
+        if actor.user_id == row.id and not _verify(row.password_hash, current_password or ""):
+            _audit(session, actor, "user.password_change_refused", "user", row.username)
+            return None
         row.password_hash = hashed
         row.session_version += 1
         session.flush()
         _audit(session, actor, "user.password_changed", "user", row.username)
         return _user(row)
 
-    return uow.write(work)
+    changed = uow.write(work)
+    if changed is None:
+        raise InvalidCredentials("your current password is not right", field="current_password")
+    return changed
 
 
 def users(uow: UnitOfWork) -> list[StaffUser]:
@@ -193,37 +201,53 @@ def has_active_admin(uow: UnitOfWork) -> bool:
 def authenticate(uow: UnitOfWork, username: str, password: str, address: str) -> StaffUser:
     """The account for these credentials, or InvalidCredentials / TooManyAttempts.
 
-    Every attempt is audited, whatever its outcome."""
+    Every attempt is audited, whatever its outcome. The slow Argon2 check runs outside any
+    transaction (it must not hold up the books), and runs exactly once whether or not the
+    account exists, so timing does not tell which usernames exist. The throttle is checked
+    again in the writing transaction, so concurrent guesses cannot slip past it."""
     name = username.strip().lower()[:100]
     visitor = Actor(user_id=None, username=name or "?", address=address)
+    if _throttled(uow, name, address) is None:
+        row = uow.read(lambda session: session.scalar(select_user(name)))
+        verified = _verify(row.password_hash if row else _DUMMY_HASH, password)
+        found = _user(row) if row is not None and not row.disabled and verified else None
+    else:
+        found = None
 
-    def work(session: Session) -> StaffUser | int | None:
-        moment = now()
-        since = moment - THROTTLE_WINDOW
-        for count, oldest, limit in (
-            (*audit_db.failed_logins(session, username=name, since=since),
-             MAX_ACCOUNT_FAILURES),
-            (*audit_db.failed_logins(session, address=address, since=since),
-             MAX_ADDRESS_FAILURES),
-        ):
-            if count >= limit and oldest is not None:
-                _audit(session, visitor, "login.throttled", "user", name)
-                return max(1, int((oldest + THROTTLE_WINDOW - moment).total_seconds()) + 1)
-        row = session.scalar(select_user(name))
-        if row is None or row.disabled or not _verify(row.password_hash, password):
+    def record(session: Session) -> int | None:
+        wait = _throttled_in(session, name, address)
+        if wait is not None:
+            _audit(session, visitor, "login.throttled", "user", name)
+        elif found is None:
             _audit(session, visitor, "login.failed", "user", name)
-            return None
-        found = _user(row)
-        _audit(session, found.actor(address=address), "login.succeeded", "user", name)
-        return found
+        else:
+            _audit(session, found.actor(address=address), "login.succeeded", "user", name)
+        return wait
 
-    outcome = uow.write(work)
-    if isinstance(outcome, StaffUser):
-        return outcome
-    if isinstance(outcome, int):
+    wait = uow.write(record)
+    if wait is not None:
         raise TooManyAttempts(
-            f"too many failed logins; try again in {outcome} seconds", retry_after=outcome)
-    raise InvalidCredentials("wrong username or password")
+            f"too many failed logins; try again in {wait} seconds", retry_after=wait)
+    if found is None:
+        raise InvalidCredentials("wrong username or password")
+    return found
+
+
+def _throttled(uow: UnitOfWork, name: str, address: str) -> int | None:
+    return uow.read(lambda session: _throttled_in(session, name, address))
+
+
+def _throttled_in(session: Session, name: str, address: str) -> int | None:
+    """Seconds to wait if the account or the address has failed too often, else None."""
+    moment = now()
+    since = moment - THROTTLE_WINDOW
+    for (count, oldest), limit in (
+        (audit_db.failed_logins(session, username=name, since=since), MAX_ACCOUNT_FAILURES),
+        (audit_db.failed_logins(session, address=address, since=since), MAX_ADDRESS_FAILURES),
+    ):
+        if count >= limit and oldest is not None:
+            return max(1, int((oldest + THROTTLE_WINDOW - moment).total_seconds()) + 1)
+    return None
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -234,12 +258,14 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def logged_out(uow: UnitOfWork, actor: Actor) -> None:
-    uow.write(lambda session: _audit(session, actor, "logout", "user", actor.username))
+    """End every session of the account (a copied cookie dies too) and audit the logout."""
 
+    def work(session: Session) -> None:
+        row = _row(session, actor.username)
+        row.session_version += 1
+        _audit(session, actor, "logout", "user", actor.username)
 
-def equalise_timing(password: str) -> None:
-    """Spend an Argon2 verification's time when there is no account to check against."""
-    _verify(_DUMMY_HASH, password)
+    uow.write(work)
 
 
 # --- access tokens ----------------------------------------------------------------------------
@@ -298,8 +324,7 @@ def user_for_token(uow: UnitOfWork, secret: str) -> StaffUser | None:
         return None
 
     def work(session: Session) -> StaffUser | None:
-        row = session.scalar(
-            token_rows(None).where(ApiTokenRow.token_hash == _digest(secret)))
+        row = session.scalar(token_by_digest(_digest(secret)))
         if row is None or row.revoked_at is not None:
             return None
         owner = session.get(UserRow, row.user_id)

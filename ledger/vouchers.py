@@ -85,7 +85,7 @@ def approve(uow: UnitOfWork, actor: Actor, voucher_id: int) -> Voucher:
         posted = post(uow, JournalEntry(
             entity=draft.entity, effective_date=draft.effective_date, memo=draft.memo,
             actor=actor.username, postings=draft.postings,
-            source=SourceRef("voucher", str(row.id))))
+            source=SourceRef("voucher", str(row.id))), by=actor)
         row.status, row.decided_by, row.decided_at = "approved", actor.user_id, now()
         row.entry_seq = posted.seq
         session.flush()

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Huzhu needs when they are missing and we are allowed to:
 # WeasyPrint's Pango, a CJK font so Chinese never renders as boxes, poppler-utils for tests
-# that read PDFs back. Without root (or password-less sudo) it only says what is missing.
+# that read PDFs back; with `test`, also Chromium for the browser tests (Playwright drives
+# Debian's Chromium; it never downloads a browser of its own).
+# Without root (or password-less sudo) it only says what is missing.
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils)
+[ "${1:-}" = "test" ] && packages+=(chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -59,6 +59,17 @@ class UnknownAccount(InvalidEntry):
     title = "No such account in this entity's chart"
 
 
+class WeakPassword(InvalidInput):
+    """The password breaks the password policy; `rules` says which parts of it."""
+
+    code = "weak-password"
+    title = "The password is not acceptable"
+
+    def __init__(self, rules: list) -> None:  # type: ignore[type-arg]  # list[PasswordRule]
+        super().__init__("; ".join(rule.message for rule in rules), field="password")
+        self.rules = rules
+
+
 class UnknownEntity(InvalidInput):
     code = "unknown-entity"
     title = "No such reporting entity"

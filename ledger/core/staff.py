@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from .errors import InvalidInput, SelfApproval
+from .errors import InvalidInput, SelfApproval, WeakPassword
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
+#: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" for an online attacker.
+MIN_STRENGTH = 3
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -45,28 +48,54 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_problems(password: str, *, username: str = "") -> list[str]:
-    """Why a password is refused (empty when acceptable). NIST 800-63B style: length and a
-    blocklist, no composition rules."""
+class PasswordRule(StrEnum):
+    """A reason a password is refused (the web pages translate each)."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    COMMON = "common"
+    CONTAINS_USERNAME = "contains_username"
+    TOO_FEW_CHARACTERS = "too_few_characters"
+    GUESSABLE = "guessable"
+
+    @property
+    def message(self) -> str:
+        return {
+            PasswordRule.TOO_SHORT: f"use at least {MIN_PASSWORD} characters",
+            PasswordRule.TOO_LONG: f"use at most {MAX_PASSWORD} characters",
+            PasswordRule.COMMON: "this password is among the most common ones",
+            PasswordRule.CONTAINS_USERNAME: "the password must not contain the username",
+            PasswordRule.TOO_FEW_CHARACTERS: "use more than three different characters",
+            PasswordRule.GUESSABLE: "too easy to guess (a keyboard pattern, a sequence or a "
+                                    "repetition); a few unrelated words make a good password",
+        }[self]
+
+
+def password_problems(password: str, *, username: str = "") -> list[PasswordRule]:
+    """Why a password is refused (empty when acceptable). NIST 800-63B style: length, a
+    blocklist and a guessability estimate (zxcvbn), no composition rules."""
     found = []
     if len(password) < MIN_PASSWORD:
-        found.append(f"use at least {MIN_PASSWORD} characters")
+        found.append(PasswordRule.TOO_SHORT)
     if len(password) > MAX_PASSWORD:
-        found.append(f"use at most {MAX_PASSWORD} characters")
+        found.append(PasswordRule.TOO_LONG)
     lowered = password.lower()
     if lowered in _common_passwords() or lowered.strip("0123456789!") in _common_passwords():
-        found.append("this password is among the most common ones; choose another")
+        found.append(PasswordRule.COMMON)
     if username and username.lower() in lowered:
-        found.append("the password must not contain the username")
+        found.append(PasswordRule.CONTAINS_USERNAME)
     if len(set(password)) < 4:
-        found.append("use more than three different characters")
+        found.append(PasswordRule.TOO_FEW_CHARACTERS)
+    if not found and zxcvbn(password[:100], user_inputs=[username] if username else [])[
+            "score"] < MIN_STRENGTH:
+        found.append(PasswordRule.GUESSABLE)
     return found
 
 
 def check_password(password: str, *, username: str = "") -> None:
     found = password_problems(password, username=username)
     if found:
-        raise InvalidInput("; ".join(found), field="password")
+        raise WeakPassword(found)
 
 
 def check_username(username: str) -> str:

@@ -18,9 +18,12 @@ def select_users() -> Select[tuple[UserRow]]:
     return select(UserRow).order_by(UserRow.username)
 
 
-def token_rows(user_id: int | None) -> Select[tuple[ApiTokenRow]]:
-    query = select(ApiTokenRow).order_by(ApiTokenRow.id)
-    return query if user_id is None else query.where(ApiTokenRow.user_id == user_id)
+def token_rows(user_id: int) -> Select[tuple[ApiTokenRow]]:
+    return select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id)
+
+
+def token_by_digest(digest: str) -> Select[tuple[ApiTokenRow]]:
+    return select(ApiTokenRow).where(ApiTokenRow.token_hash == digest)
 
 
 def usernames(session: Session, ids: Iterable[int | None]) -> dict[int, str]:

@@ -15,5 +15,6 @@ from .helpers import Api
 
 
 @pytest.fixture
-def api(client: Any, engine: Engine) -> Api:
-    return Api(client, engine)
+def api(client: Any, engine: Engine, staff_accounts: Any) -> Api:
+    """The client, authenticated as an admin (helpers.ACTOR) by default."""
+    return Api(client, engine, staff_accounts)

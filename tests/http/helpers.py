@@ -10,11 +10,16 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from ledger import staff
+from ledger.core.staff import Actor
 from ledger.db.models import EntryRow, IdempotencyKeyRow, PostingRow
+from ledger.db.session import UnitOfWork
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
-ACTOR = "wang.kuaiji"
+#: The account the API tests act as: POST /api/entries needs an admin. An entry's actor is the
+#: username of the token's owner.
+ACTOR = "admin1"
 
 #: 永耀纺织 (Yongyao Textiles) pays its 350,000.00 mutual-aid deposit: 30% is the fund's
 #: operating income, 70% is owed on to the foundation.
@@ -45,12 +50,37 @@ def entry_body(entity: str = "fund", day: str = "2025-11-03", amount: str = "100
 
 
 class Api:
-    """The test client plus the few things every HTTP test needs."""
+    """The test client plus the few things every HTTP test needs.
 
-    def __init__(self, client: Any, engine: Engine) -> None:
+    The client authenticates every request as ACTOR (an admin) unless the request sends its own
+    Authorization header; `actor=` picks another of the staff accounts, `actor=None` sends no
+    token at all (through a client without the default)."""
+
+    def __init__(self, client: Any, engine: Engine, accounts: Any) -> None:
         self.client = client
         self.engine = engine
+        self.staff = accounts
         self._keys = itertools.count(1)
+        client.environ_base["HTTP_AUTHORIZATION"] = self.bearer(ACTOR)["Authorization"]
+        self.anonymous = client.application.test_client()
+
+    # --- staff ----------------------------------------------------------------------------------
+    def bearer(self, username: str) -> dict[str, str]:
+        return dict(self.staff.bearer(username))
+
+    def add_staff(self, username: str, *roles: str) -> staff.StaffUser:
+        """One more staff account, with an access token, next to the standard ones."""
+        uow = UnitOfWork(self.engine)
+        user = staff.create_user(uow, Actor.system("test-setup"), username=username,
+                                 display_name=username, password="another long passphrase 丙丁",
+                                 roles=list(roles))
+        self.staff.users[username] = user
+        self.staff.tokens[username], _ = staff.create_token(uow, user.actor(), username, "tests")
+        return user
+
+    def scope(self, username: str = ACTOR) -> str:
+        """The idempotency-key scope of an account's requests (keys are per user id)."""
+        return f"user:{self.staff.users[username].id}"
 
     # --- requests -----------------------------------------------------------------------------
     def new_key(self) -> str:
@@ -59,23 +89,28 @@ class Api:
     def headers(self, key: str | None = None, actor: str | None = ACTOR) -> dict[str, str]:
         headers = {"Idempotency-Key": key or self.new_key()}
         if actor is not None:
-            headers["X-Actor"] = actor
+            headers.update(self.bearer(actor))
         return headers
+
+    def _client(self, actor: str | None) -> Any:
+        return self.client if actor is not None else self.anonymous
 
     def post_entry(self, body: Any = None, *, key: str | None = None,
                    actor: str | None = ACTOR) -> Any:
         body = copy.deepcopy(DEPOSIT) if body is None else body
-        return self.client.post("/api/entries", json=body, headers=self.headers(key, actor))
+        return self._client(actor).post("/api/entries", json=body,
+                                        headers=self.headers(key, actor))
 
     def post_raw(self, path: str, data: str | bytes, *, key: str | None = None,
                  content_type: str = "application/json", actor: str | None = ACTOR) -> Any:
-        return self.client.post(path, data=data, content_type=content_type,
-                                headers=self.headers(key, actor))
+        return self._client(actor).post(path, data=data, content_type=content_type,
+                                        headers=self.headers(key, actor))
 
     def reverse(self, seq: int, body: Any = None, *, key: str | None = None,
                 actor: str | None = ACTOR) -> Any:
-        return self.client.post(f"/api/entries/{seq}/reversal", json={} if body is None else body,
-                                headers=self.headers(key, actor))
+        return self._client(actor).post(f"/api/entries/{seq}/reversal",
+                                        json={} if body is None else body,
+                                        headers=self.headers(key, actor))
 
     def posted(self, body: Any = None) -> dict[str, Any]:
         """Post an entry that must succeed; return its body."""

@@ -11,6 +11,7 @@ HASH_HEX = set("0123456789abcdef")
 
 # --- posting -----------------------------------------------------------------------------------
 def test_post_deposit_returns_the_entry_as_posted(api: Api) -> None:
+    api.add_staff("zhang.san", "admin")
     response = api.post_entry(DEPOSIT, actor="zhang.san")
 
     assert response.status_code == 201
@@ -47,11 +48,16 @@ def test_post_deposit_returns_the_entry_as_posted(api: Api) -> None:
     assert fetched.get_json() == body
 
 
-def test_actor_defaults_to_api_and_entries_are_chained(api: Api) -> None:
-    first = api.post_entry(DEPOSIT, actor=None).get_json()
+def test_actor_is_the_token_owner_and_entries_are_chained(api: Api) -> None:
+    api.add_staff("li.si", "admin")
+    anonymous = api.post_entry(DEPOSIT, actor=None)
+    api.problem(anonymous, 401)
+    assert api.row_counts() == {"journal_entries": 0, "postings": 0, "idempotency_keys": 0}
+
+    first = api.post_entry(DEPOSIT, actor="li.si").get_json()
     second = api.posted(entry_body("foundation", amount="245000.00", memo="基金会收款"))
 
-    assert first["actor"] == "api"
+    assert first["actor"] == "li.si"
     assert second["actor"] == ACTOR
     assert second["seq"] == first["seq"] + 1
     assert second["prev_hash"] == first["hash"]
@@ -70,12 +76,23 @@ def test_amounts_are_normalised_and_currencies_kept(api: Api) -> None:
     assert {p["currency"] for p in api.posted(usd)["postings"]} == {"USD"}
 
 
-def test_utf8_actor_from_a_real_wsgi_server_is_recorded_as_sent(api: Api) -> None:
-    as_a_server_delivers_it = "王会计".encode().decode("latin-1")
-    response = api.post_entry(DEPOSIT, actor=as_a_server_delivers_it)
+def test_utf8_token_from_a_real_wsgi_server_is_401_not_an_error(api: Api) -> None:
+    as_a_server_delivers_it = "Bearer hz_王会计".encode().decode("latin-1")
+    response = api.client.post("/api/entries", json=DEPOSIT, headers={
+        "Idempotency-Key": api.new_key(), "Authorization": as_a_server_delivers_it})
+
+    api.problem(response, 401)
+    assert api.row_counts() == {"journal_entries": 0, "postings": 0, "idempotency_keys": 0}
+
+
+def test_a_display_name_does_not_change_the_actor(api: Api) -> None:
+    api.add_staff("wang.kuaiji", "admin")
+    assert api.client.get("/api/me", headers=api.bearer("wang.kuaiji")).get_json()[
+        "username"] == "wang.kuaiji"
+    response = api.post_entry(DEPOSIT, actor="wang.kuaiji")
 
     assert response.status_code == 201
-    assert response.get_json()["actor"] == "王会计"
+    assert response.get_json()["actor"] == "wang.kuaiji"
 
 
 def test_get_unknown_entry_is_404(api: Api) -> None:

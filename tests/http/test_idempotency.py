@@ -24,14 +24,14 @@ def _claim(api: Api, app: Any, key: str, body: Any, *, lease: timedelta,
     now = datetime.now(UTC)
     with api.engine.begin() as conn:
         conn.execute(insert(IdempotencyKeyRow).values(
-            scope=ACTOR, key=key, request_hash=request_hash, state="processing",
+            scope=api.scope(), key=key, request_hash=request_hash, state="processing",
             locked_until=now + lease, created_at=now - timedelta(minutes=5)))
 
 
 def _key_row(api: Api, key: str) -> Any:
     with api.engine.connect() as conn:
         return conn.execute(select(IdempotencyKeyRow).where(
-            IdempotencyKeyRow.scope == ACTOR, IdempotencyKeyRow.key == key)).one_or_none()
+            IdempotencyKeyRow.scope == api.scope(), IdempotencyKeyRow.key == key)).one_or_none()
 
 
 # --- the header ----------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def test_every_post_needs_an_idempotency_key(api: Api, subtests: Any) -> None:
     for name, (path, headers) in cases.items():
         with subtests.test(name):
             body = {} if "reversal" in path else DEPOSIT
-            response = api.client.post(path, json=body, headers={"X-Actor": ACTOR, **headers})
+            response = api.client.post(path, json=body, headers=headers)
             problem = api.problem(response, 400)
             assert "Idempotency-Key" in problem["detail"]
     assert api.entry_count() == 1
@@ -125,12 +125,22 @@ def test_same_key_different_body_is_422(api: Api, subtests: Any) -> None:
 
 
 def test_keys_are_scoped_per_actor(api: Api) -> None:
+    api.add_staff("wang", "admin")
+    api.add_staff("li.si", "admin")
     first = api.post_entry(DEPOSIT, key="k1", actor="wang")
-    other = api.post_entry(DEPOSIT, key="k1", actor="li")
+    other = api.post_entry(DEPOSIT, key="k1", actor="li.si")
+    changed = api.post_entry(entry_body(), key="k1", actor=ACTOR)  # not "reused" across users
 
-    assert first.status_code == other.status_code == 201
+    assert first.status_code == other.status_code == changed.status_code == 201
     assert "Idempotent-Replayed" not in other.headers
+    assert "Idempotent-Replayed" not in changed.headers
     assert other.get_json()["seq"] == first.get_json()["seq"] + 1
+    assert (first.get_json()["actor"], other.get_json()["actor"]) == ("wang", "li.si")
+    assert {row["scope"] for row in api.key_rows()} == {
+        api.scope("wang"), api.scope("li.si"), api.scope(ACTOR)}
+    replay = api.post_entry(DEPOSIT, key="k1", actor="li.si")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_data() == other.get_data()
 
 
 # --- claims in flight -----------------------------------------------------------------------

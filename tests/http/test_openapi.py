@@ -58,6 +58,10 @@ def test_spec_lists_every_api_route_of_the_url_map(app: Any, spec: dict[str, Any
     documented = {(path, method) for path, method, _ in _operations(spec)}
     assert documented == registered
     assert ("/api/entries/{seq}/reversal", "post") in documented  # the conversion worked
+    assert {("/api/me", "get"), ("/api/tokens", "get"), ("/api/tokens", "post"),
+            ("/api/users", "get"), ("/api/audit", "get"), ("/api/vouchers", "get"),
+            ("/api/vouchers/{voucher_id}", "get")} <= documented
+    assert {path for path, method in registered if method == "post"} == POSTS
 
 
 def test_path_parameters_are_typed(spec: dict[str, Any]) -> None:
@@ -67,15 +71,32 @@ def test_path_parameters_are_typed(spec: dict[str, Any]) -> None:
     assert seq["schema"]["type"] == "integer"
 
 
+#: Every write the API offers (each one a POST that takes an Idempotency-Key).
+POSTS = {
+    "/api/entries", "/api/entries/{seq}/reversal",
+    "/api/tokens", "/api/tokens/{token_id}/revoke",
+    "/api/users", "/api/users/{username}/roles", "/api/users/{username}/disable",
+    "/api/vouchers", "/api/vouchers/{voucher_id}/approve", "/api/vouchers/{voucher_id}/reject",
+}
+
+
 def test_every_post_documents_a_required_idempotency_key_header(spec: dict[str, Any]) -> None:
     posts = [(path, op) for path, method, op in _operations(spec) if method == "post"]
-    assert {path for path, _ in posts} == {"/api/entries", "/api/entries/{seq}/reversal"}
+    assert {path for path, _ in posts} == POSTS
     for path, op in posts:
         headers = [p for p in op.get("parameters", [])
                    if p["in"] == "header" and p["name"] == "Idempotency-Key"]
         assert len(headers) == 1, path
         assert headers[0]["required"] is True, path
         assert headers[0]["schema"]["type"] == "string", path
+
+
+def test_every_operation_needs_a_bearer_token(spec: dict[str, Any]) -> None:
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http",
+                                                                "scheme": "bearer"}
+    assert spec["security"] == [{"bearer": []}]
+    assert [(path, method) for path, method, op in _operations(spec)
+            if op.get("security") not in (None, [{"bearer": []}])] == []
 
 
 def test_post_entry_documents_the_request_body(spec: dict[str, Any]) -> None:

@@ -9,12 +9,22 @@ from .helpers import DEPOSIT, PROBLEM_JSON, Api, cursor_for, entry_body
 
 
 def test_unknown_routes_are_404_problems(api: Api, subtests: Any) -> None:
-    for path in ("/nope", "/api/nope", "/api/entries/abc", "/api/entries/-1",
-                 "/api/entities/fund/accounts/1002", "/static/nope.css"):
+    for path in ("/api/nope", "/api/entries/abc", "/api/entries/-1",
+                 "/api/entities/fund/accounts/1002", "/problems/nope/more"):
         with subtests.test(path):
             problem = api.problem(api.client.get(path), 404)
             assert problem["type"] == "about:blank"
             assert problem["title"] == "Not Found"
+
+
+def test_unknown_pages_are_404_pages(api: Api, subtests: Any) -> None:
+    """Outside the JSON API a browser gets an error page, not problem details."""
+    for path in ("/nope", "/static/nope.css", "/staff/nope"):
+        with subtests.test(path):
+            response = api.client.get(path)
+            assert response.status_code == 404
+            assert response.mimetype == "text/html"
+            assert "404" in response.get_data(as_text=True)
 
 
 def test_wrong_methods_are_405_problems_with_allow(api: Api, subtests: Any) -> None:
@@ -51,7 +61,11 @@ def test_problem_types_are_documented(api: Api, subtests: Any) -> None:
                 "already-reversed": 409, "not-reversible": 409, "closed-period": 409,
                 "entry-not-found": 404, "idempotency-key-reused": 422,
                 "idempotency-key-in-use": 409, "database-refused": 409,
-                "database-unavailable": 503}
+                "database-unavailable": 503,
+                # staff accounts, tokens and vouchers
+                "forbidden": 403, "self-approval": 403, "invalid-credentials": 401,
+                "user-not-found": 404, "token-not-found": 404,
+                "voucher-not-found": 404, "already-exists": 409, "already-decided": 409}
     for slug, status in expected.items():
         with subtests.test(slug):
             response = api.client.get(f"/problems/{slug}")
@@ -60,6 +74,12 @@ def test_problem_types_are_documented(api: Api, subtests: Any) -> None:
             assert described["type"] == f"/problems/{slug}"
             assert described["status"] == status
             assert described["title"]
+
+
+def test_the_too_many_attempts_type_is_documented(api: Api) -> None:
+    response = api.client.get("/problems/too-many-attempts")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == 429
 
 
 def test_problem_types_the_api_returns_resolve_with_the_same_title(api: Api) -> None:
@@ -118,7 +138,7 @@ def test_security_headers_on_every_kind_of_response(api: Api, subtests: Any) -> 
 
 # --- reads never write ----------------------------------------------------------------------
 ARGUMENTS = {"entity_code": "fund", "code": "1002", "seq": "1", "slug": "unbalanced-entry",
-             "filename": "nope.css"}
+             "filename": "nope.css", "voucher_id": "1", "token_id": "1", "username": "fm1"}
 
 
 def test_get_requests_never_change_the_database(app: Any, api: Api) -> None:
