@@ -4,7 +4,6 @@ the audit log and the whole database read directly."""
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from typing import Any
 
@@ -12,6 +11,8 @@ from flask import Flask, session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Engine, func, inspect, select, table, text
+
+from ..http.helpers import Api
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
@@ -34,19 +35,8 @@ def new_key() -> str:
     return f"auth-test-key-{next(_keys)}"
 
 
-def problem(response: Any, status: int, type_: str | None = None) -> dict[str, Any]:
-    """Assert an RFC 9457 problem-details response; return its body."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM_JSON, response.headers
-    body = json.loads(response.get_data(as_text=True))
-    assert set(body) >= PROBLEM_KEYS, body
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert body["instance"] == response.request.path
-    if type_ is not None:
-        assert body["type"] == type_, body
-    return body
+#: Assert an RFC 9457 problem-details response and return its body (one helper for all tests).
+problem = Api.problem
 
 
 def unauthorized(response: Any) -> dict[str, Any]:
