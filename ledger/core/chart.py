@@ -106,6 +106,7 @@ CHARTS: dict[EntityKind, tuple[Account, ...]] = {
         Account("2209", "其他应付款", "Other payables", _L),
         Account("410101", "捐赠收入（非限定性）", "Donations, unrestricted", _I),
         Account("410102", "捐赠收入（限定性）", "Donations, restricted", _I, restricted=True),
+        Account("410103", "捐赠收入—商会互助资金转入", "Donations from the mutual-aid fund", _I),
         Account("450101", "政府补助收入（非限定性）", "Government grants, unrestricted", _I),
         Account(
             "450102", "政府补助收入（限定性）", "Government grants, restricted", _I, restricted=True

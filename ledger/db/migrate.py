@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -10,8 +11,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ledger.core.chart import CHARTS, ENTITIES
+from ledger.core.entries import EARLIEST_DATE
 
-from .models import AccountRow, EntityRow
+from .models import AccountRow, EntityRow, SplitPolicyRow
+
+#: Version 1 of the split policy (seed 000): 30 % operating, 70 % to the foundation, odd fen to
+#: the foundation; 5,000,000.00 of bridging service for every 350,000.00 deposited.
+DEFAULT_POLICY = {"version": 1, "effective_from": EARLIEST_DATE, "operating_share_bp": 3000,
+                  "remainder_rule": "foundation", "service_amount": 500_000_000,
+                  "per_deposit": 35_000_000}
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -44,7 +52,8 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def sync_reference_data(session: Session) -> None:
-    """Insert missing entities and accounts from the core's charts; refresh their names.
+    """Insert missing entities and accounts from the core's charts (refreshing their names),
+    and the first split policy if there is none.
 
     An account's code, entity and type never change once it exists (the database refuses it);
     a chart that disagrees on type is a programming error and stops the upgrade.
@@ -73,3 +82,6 @@ def sync_reference_data(session: Session) -> None:
                     f"but a {account.type.value} in the chart; add a new account instead")
             else:
                 row.name_zh, row.name_en = account.name_zh, account.name_en
+    if session.scalar(select(SplitPolicyRow.version).limit(1)) is None:
+        session.add(SplitPolicyRow(**DEFAULT_POLICY, created_at=datetime.now(UTC),
+                                   created_by="system"))

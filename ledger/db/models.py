@@ -298,3 +298,97 @@ class VoucherRow(Base):
         CheckConstraint("(status = 'approved') = (entry_seq IS NOT NULL)", name="posted"),
         Index(None, "status", "id"),
     )
+
+
+MEMBER_STATUSES = ("active", "suspended", "withdrawn")
+PAYMENT_METHODS = ("bank_transfer", "cash", "wechat_pay", "alipay", "cheque")
+
+
+class MemberRow(Base):
+    """A member enterprise of the chamber's mutual-aid fund."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    legal_representative: Mapped[str] = mapped_column(String(100))
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    joined_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {MEMBER_STATUSES!r}", name="status"),
+        CheckConstraint("length(credit_code) = 18", name="credit_code_length"),
+    )
+
+
+class SplitPolicyRow(Base):
+    """A version of the split and entitlement policy. Versions are added, never changed."""
+
+    __tablename__ = "split_policies"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    operating_share_bp: Mapped[int] = mapped_column(Integer)  # basis points: 3000 = 30 %
+    remainder_rule: Mapped[str] = mapped_column(String(20))
+    service_amount: Mapped[int] = mapped_column(BigInteger)  # fen
+    per_deposit: Mapped[int] = mapped_column(BigInteger)  # fen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("operating_share_bp BETWEEN 0 AND 10000", name="share"),
+        CheckConstraint("remainder_rule IN ('foundation', 'largest_remainder')", name="rule"),
+        CheckConstraint("service_amount > 0 AND per_deposit > 0", name="entitlement"),
+    )
+
+
+class TransferRow(Base):
+    """A payment of deposits' foundation shares from the fund to the foundation."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    made_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    fund_entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    foundation_entry_seq: Mapped[int] = mapped_column(
+        ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class DepositRow(Base):
+    """A mutual-aid deposit, split exactly (operating + foundation = amount, in fen)."""
+
+    __tablename__ = "deposits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    operating: Mapped[int] = mapped_column(BigInteger)
+    foundation: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(100))
+    policy_version: Mapped[int] = mapped_column(ForeignKey("split_policies.version"))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), index=True)
+    reversal_seq: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.seq"), unique=True)
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0 AND operating >= 0 AND foundation >= 0", name="amounts"),
+        CheckConstraint("operating + foundation = amount", name="exact_split"),
+        CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
+        CheckConstraint("(reversal_seq IS NULL) = (reversal_reason IS NULL)", name="reversal"),
+    )

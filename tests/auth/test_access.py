@@ -15,7 +15,8 @@ from .helpers import StaffApi, Web, problem, row_counts, unauthorized
 
 PARAMETER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 #: Values for the path parameters of the API's routes (things that exist, mostly).
-ARGUMENTS = {"entity_code": "fund", "code": "1002", "seq": "1", "voucher_id": "1",
+ARGUMENTS = {"member_id": "1", "deposit_id": "1",
+             "entity_code": "fund", "code": "1002", "seq": "1", "voucher_id": "1",
              "token_id": "1", "username": "fm2"}
 SPEC_ROUTE = "/api/openapi.json"
 
@@ -47,6 +48,18 @@ WHO_MAY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/vouchers"): PREPARERS,
     ("POST", "/api/vouchers/<int:voucher_id>/approve"): PREPARERS,
     ("POST", "/api/vouchers/<int:voucher_id>/reject"): PREPARERS,
+    ("GET", "/api/members"): EVERYONE,
+    ("POST", "/api/members"): PREPARERS,
+    ("GET", "/api/members/<int:member_id>"): EVERYONE,
+    ("POST", "/api/members/<int:member_id>/status"): PREPARERS,
+    ("GET", "/api/policies"): EVERYONE,
+    ("POST", "/api/policies"): ADMINS,
+    ("GET", "/api/deposits"): EVERYONE,
+    ("POST", "/api/deposits"): PREPARERS,
+    ("GET", "/api/deposits/<int:deposit_id>"): EVERYONE,
+    ("POST", "/api/deposits/<int:deposit_id>/reversal"): PREPARERS,
+    ("GET", "/api/transfers"): EVERYONE,
+    ("POST", "/api/transfers"): PREPARERS,
 }
 
 

@@ -33,6 +33,10 @@ TRIGGERS = {
         ("audit_log", "audit_log_admissible"),
         ("audit_log", "audit_log_append_only"),
         ("audit_log", "audit_log_no_truncate"),
+        ("deposits", "deposits_fixed"),
+        ("deposits", "deposits_append_only"),
+        ("split_policies", "split_policies_append_only"),
+        ("transfers", "transfers_append_only"),
     },
     "sqlite": {
         ("accounts", "accounts_identity"),
@@ -45,10 +49,17 @@ TRIGGERS = {
         ("audit_log", "audit_log_admissible"),
         ("audit_log", "audit_log_no_delete"),
         ("audit_log", "audit_log_no_update"),
+        ("deposits", "deposits_fixed"),
+        ("deposits", "deposits_no_delete"),
+        ("split_policies", "split_policies_no_delete"),
+        ("split_policies", "split_policies_no_update"),
+        ("transfers", "transfers_no_delete"),
+        ("transfers", "transfers_no_update"),
     },
 }
 PG_FUNCTIONS = {"huzhu_account_identity", "huzhu_append_only", "huzhu_entry_admissible",
-                "huzhu_entry_balanced", "huzhu_posting_sealed", "huzhu_audit_admissible"}
+                "huzhu_entry_balanced", "huzhu_posting_sealed", "huzhu_audit_admissible",
+                "huzhu_deposit_fixed"}
 LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}
 HEAD = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
 

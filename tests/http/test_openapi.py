@@ -77,6 +77,8 @@ POSTS = {
     "/api/tokens", "/api/tokens/{token_id}/revoke",
     "/api/users", "/api/users/{username}/roles", "/api/users/{username}/disable",
     "/api/vouchers", "/api/vouchers/{voucher_id}/approve", "/api/vouchers/{voucher_id}/reject",
+    "/api/members", "/api/members/{member_id}/status", "/api/policies", "/api/deposits",
+    "/api/deposits/{deposit_id}/reversal", "/api/transfers",
 }
 
 

@@ -80,6 +80,19 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("staff_api.submit_voucher", "POST"): PREPARERS,
     ("staff_api.approve_voucher", "POST"): PREPARERS,
     ("staff_api.reject_voucher", "POST"): PREPARERS,
+    # the mutual-aid fund: everyone reads; fund managers and admins record; admins set policy
+    ("mutual_aid.list_members", "GET"): STAFF,
+    ("mutual_aid.get_member", "GET"): STAFF,
+    ("mutual_aid.register_member", "POST"): PREPARERS,
+    ("mutual_aid.set_member_status", "POST"): PREPARERS,
+    ("mutual_aid.list_policies", "GET"): STAFF,
+    ("mutual_aid.set_policy", "POST"): ADMIN_ONLY,
+    ("mutual_aid.list_deposits", "GET"): STAFF,
+    ("mutual_aid.get_deposit", "GET"): STAFF,
+    ("mutual_aid.record_deposit", "POST"): PREPARERS,
+    ("mutual_aid.reverse_deposit", "POST"): PREPARERS,
+    ("mutual_aid.list_transfers", "GET"): STAFF,
+    ("mutual_aid.transfer", "POST"): PREPARERS,
     # staff pages: logging in and out, the dashboard, my password, my access tokens
     ("staff.login", "GET"): EVERYONE,
     ("staff.login", "POST"): EVERYONE,
@@ -258,6 +271,13 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
         "entity": "fund", "effective_date": "2025-11-04", "memo": "matrix voucher",
         "postings": [{"account": "1002", "debit": "20.00"},
                      {"account": "420101", "credit": "20.00"}]}, preparer)
+    member = _api_post(client, "/api/members", {
+        "name_zh": "嘉兴永耀纺织有限公司", "credit_code": "91350100M000100Y43",
+        "legal_representative": "张三", "contact_name": "李四", "contact_phone": "138",
+        "joined_on": "2017-02-01"}, admin)
+    deposit = _api_post(client, "/api/deposits", {
+        "member_id": member["id"], "amount": "350000.00", "received_on": "2017-02-10",
+        "method": "bank_transfer", "reference": "matrix"}, admin)
     _api_post(client, "/api/users", {"username": "victim1", "display_name": "Victim",
                                      "password": PASSWORD, "roles": ["auditor"]}, admin)
     spare = {}
@@ -267,6 +287,7 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
         spare[account] = made["id"]
     return World(values={
         "seq": entry["seq"], "voucher_id": voucher["id"], "username": "victim1",
+        "member_id": member["id"], "deposit_id": deposit["id"],
         "entity_code": "fund", "code": "1002", "slug": "forbidden", "filename": "huzhu.css",
     }, spare_tokens=spare)
 
