@@ -12,7 +12,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import UnsupportedMediaType
 
-from . import auth, books, cli, i18n, mutual_aid, problems, staff_api, state, web
+from . import auth, books, bridging, cli, i18n, mutual_aid, problems, staff_api, state, web
 from .auth import public
 from .security import init_app as init_security
 
@@ -56,11 +56,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(books.blp)
     api.register_blueprint(staff_api.blp)
     api.register_blueprint(mutual_aid.blp)
+    api.register_blueprint(bridging.blp)
     auth.init_app(app)  # before CSRF: the error page of a refused form knows who is asking
     csrf.init_app(app)
     csrf.exempt(books.blp)  # the JSON API takes bearer tokens only, never the session cookie
     csrf.exempt(staff_api.blp)
     csrf.exempt(mutual_aid.blp)
+    csrf.exempt(bridging.blp)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)

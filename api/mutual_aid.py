@@ -25,7 +25,8 @@ blp = Blueprint("mutual_aid", __name__, url_prefix="/api",
 MANAGERS = (Role.FUND_MANAGER, Role.ADMIN)
 
 
-def _money(value: str, field: str) -> Any:
+def parse_amount_field(value: str, field: str) -> Any:
+    """Money from a validated decimal string, or a marshmallow error on that field."""
     try:
         return parse_money(value)
     except InvalidAmount as error:
@@ -99,7 +100,7 @@ class DepositIn(Schema):
 
     @post_load
     def money(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {**data, "amount": _money(data["amount"], "amount")}
+        return {**data, "amount": parse_amount_field(data["amount"], "amount")}
 
 
 class DepositReversalIn(Schema):
@@ -139,8 +140,8 @@ class PolicyIn(Schema):
         except InvalidAmount as error:
             raise ValidationError(error.message, "operating_share") from None
         return {**data, "operating_share": share,
-                "service_amount": _money(data["service_amount"], "service_amount"),
-                "per_deposit": _money(data["per_deposit"], "per_deposit")}
+                "service_amount": parse_amount_field(data["service_amount"], "service_amount"),
+                "per_deposit": parse_amount_field(data["per_deposit"], "per_deposit")}
 
 
 class PolicyOut(Schema):

@@ -144,7 +144,7 @@ def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
     return text
 
 
-def _member_row(session: Session, member_id: int) -> MemberRow:
+def member_row(session: Session, member_id: int) -> MemberRow:
     row = session.get(MemberRow, member_id)
     if row is None:
         raise MemberNotFound(f"there is no member enterprise #{member_id}", field="member_id")
@@ -181,7 +181,7 @@ def register_member(uow: UnitOfWork, actor: Actor, *, name_zh: str, credit_code:
 def set_member_status(uow: UnitOfWork, actor: Actor, member_id: int, status: MemberStatus
                       ) -> Member:
     def work(session: Session) -> Member:
-        row = _member_row(session, member_id)
+        row = member_row(session, member_id)
         before, row.status = row.status, MemberStatus(status).value
         session.flush()
         _audit(session, actor, "member.status_set", "member", row.id, before=before,
@@ -196,7 +196,7 @@ def members(uow: UnitOfWork) -> list[Member]:
 
 
 def member(uow: UnitOfWork, member_id: int) -> Member:
-    return uow.read(lambda session: _member(_member_row(session, member_id)))
+    return uow.read(lambda session: _member(member_row(session, member_id)))
 
 
 # --- the split policy -------------------------------------------------------------------------
@@ -239,10 +239,10 @@ def record_deposit(uow: UnitOfWork, actor: Actor, *, member_id: int, amount: Mon
         raise InvalidInput("a deposit is a positive amount", field="amount")
 
     def work(session: Session) -> Deposit:
-        member_row = _member_row(session, member_id)
-        if member_row.status != MemberStatus.ACTIVE:
+        payer = member_row(session, member_id)
+        if payer.status != MemberStatus.ACTIVE:
             raise MemberNotActive(
-                f"{member_row.name_zh} is {member_row.status}; deposits are recorded only for "
+                f"{payer.name_zh} is {payer.status}; deposits are recorded only for "
                 f"active members", field="member_id")
         policy_row = db.policy_on(session, received_on)
         if policy_row is None:
@@ -252,7 +252,7 @@ def record_deposit(uow: UnitOfWork, actor: Actor, *, member_id: int, amount: Mon
         # Writers hold the books' lock, so the next id is ours; it names the entry's source.
         deposit_id = db.next_id(session, DepositRow)
         posted = post(uow, deposit_entry(
-            deposit_id=deposit_id, member=member_row.name_zh, amount=amount,
+            deposit_id=deposit_id, member=payer.name_zh, amount=amount,
             operating=operating, foundation=foundation, received_on=received_on,
             actor=actor.username), by=actor)
         row = DepositRow(id=deposit_id, member_id=member_id, amount=to_minor(amount),
@@ -369,15 +369,15 @@ def transfers(uow: UnitOfWork) -> list[Transfer]:
 def entitlement(uow: UnitOfWork, member_id: int) -> Entitlement:
     """The member's deposits in force and its service cap: each deposit counts under the
     policy version it was recorded with."""
+    return uow.read(lambda session: entitlement_in(session, member_id))
 
-    def work(session: Session) -> Entitlement:
-        _member_row(session, member_id)
-        by_version = {p.version: db.to_policy(p) for p in db.policies(session)}
-        total, cap = 0, 0
-        for row in session.scalars(db.deposits(member_id)):
-            if row.reversal_seq is None:
-                total += row.amount
-                cap += to_minor(by_version[row.policy_version].cap(from_minor(row.amount)))
-        return Entitlement(member_id=member_id, deposits=from_minor(total), cap=from_minor(cap))
 
-    return uow.read(work)
+def entitlement_in(session: Session, member_id: int) -> Entitlement:
+    member_row(session, member_id)
+    by_version = {p.version: db.to_policy(p) for p in db.policies(session)}
+    total, cap = 0, 0
+    for row in session.scalars(db.deposits(member_id)):
+        if row.reversal_seq is None:
+            total += row.amount
+            cap += to_minor(by_version[row.policy_version].cap(from_minor(row.amount)))
+    return Entitlement(member_id=member_id, deposits=from_minor(total), cap=from_minor(cap))

@@ -142,3 +142,79 @@ def transfer_return_entries(*, deposit_id: int, amount: Money, on: date, actor: 
                      postings=(Posting.debit(BANK, amount),
                                Posting.credit(PAYABLE_TO_FOUNDATION, amount))),
     )
+
+
+# --- operating expenses and bridging services -----------------------------------------------
+ADVANCES, OTHER_EXPENSES = "1122", "5401"
+#: Expense categories and the account each is charged to.
+EXPENSE_ACCOUNTS = {"administration": "5201", "programme": "5101", "other": "5401"}
+#: The accounts whose balance is the fund's operating money: income less expenses.
+OPERATING_INCOME_ACCOUNTS = ("420101", "490101")
+EXPENSE_ACCOUNT_CODES = ("5101", "5201", "5401")
+
+
+class ServiceStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    ACTIVE = "active"
+    REPAID = "repaid"
+    DEFAULTED = "defaulted"
+    REJECTED = "rejected"
+
+
+#: Services that hold part of a member's cap: approved but not yet ended.
+OUTSTANDING = (ServiceStatus.APPROVED, ServiceStatus.ACTIVE)
+TRANSITIONS = {
+    ServiceStatus.REQUESTED: (ServiceStatus.APPROVED, ServiceStatus.REJECTED),
+    ServiceStatus.APPROVED: (ServiceStatus.ACTIVE, ServiceStatus.REPAID),
+    ServiceStatus.ACTIVE: (ServiceStatus.REPAID, ServiceStatus.DEFAULTED),
+}
+
+
+def check_transition(current: ServiceStatus, new: ServiceStatus) -> None:
+    if new not in TRANSITIONS.get(current, ()):
+        allowed = ", ".join(TRANSITIONS.get(current, ())) or "nothing (it has ended)"
+        raise InvalidInput(f"a {current} service can become {allowed}, not {new}",
+                           field="status")
+
+
+def expense_entry(*, expense_id: int, category: str, amount: Money, spent_on: date,
+                  payee: str, memo: str, actor: str) -> JournalEntry:
+    try:
+        account = EXPENSE_ACCOUNTS[category]
+    except KeyError:
+        raise InvalidInput(f"category is one of {', '.join(EXPENSE_ACCOUNTS)}",
+                           field="category") from None
+    return JournalEntry(
+        entity=FUND, effective_date=spent_on, actor=actor, memo=f"{payee}: {memo}"[:500],
+        source=SourceRef("expense", str(expense_id)),
+        postings=(Posting.debit(account, amount), Posting.credit(BANK, amount)))
+
+
+def advance_entry(*, service_id: int, member: str, amount: Money, on: date, actor: str
+                  ) -> JournalEntry:
+    """The fund bridges a maturing loan: cash out, a receivable from the member."""
+    return JournalEntry(
+        entity=FUND, effective_date=on, actor=actor,
+        memo=f"续贷过桥垫款 {member} / bridging advance", source=SourceRef("service",
+                                                                      str(service_id)),
+        postings=(Posting.debit(ADVANCES, amount), Posting.credit(BANK, amount)))
+
+
+def repayment_entry(*, service_id: int, member: str, amount: Money, on: date, actor: str
+                    ) -> JournalEntry:
+    return JournalEntry(
+        entity=FUND, effective_date=on, actor=actor,
+        memo=f"过桥垫款归还 {member} / bridging advance repaid",
+        source=SourceRef("service", str(service_id)),
+        postings=(Posting.debit(BANK, amount), Posting.credit(ADVANCES, amount)))
+
+
+def default_entry(*, service_id: int, member: str, amount: Money, on: date, actor: str
+                  ) -> JournalEntry:
+    """An advance the member will not repay is written off as an expense of the fund."""
+    return JournalEntry(
+        entity=FUND, effective_date=on, actor=actor,
+        memo=f"过桥垫款核销 {member} / bridging advance written off",
+        source=SourceRef("service", str(service_id)),
+        postings=(Posting.debit(OTHER_EXPENSES, amount), Posting.credit(ADVANCES, amount)))

@@ -392,3 +392,62 @@ class DepositRow(Base):
         CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
         CheckConstraint("(reversal_seq IS NULL) = (reversal_reason IS NULL)", name="reversal"),
     )
+
+
+EXPENSE_CATEGORIES = ("administration", "programme", "other")
+SERVICE_STATUSES = ("requested", "approved", "active", "repaid", "defaulted", "rejected")
+
+
+class ExpenseRow(Base):
+    """An operating expense of the mutual-aid fund, paid from its operating money."""
+
+    __tablename__ = "expenses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    spent_on: Mapped[date] = mapped_column(Date)
+    payee: Mapped[str] = mapped_column(String(200))
+    memo: Mapped[str] = mapped_column(String(500))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"category IN {EXPENSE_CATEGORIES!r}", name="category"),
+    )
+
+
+class ServiceRow(Base):
+    """A bridging service (续贷过桥) for a member's maturing bank loan."""
+
+    __tablename__ = "bridging_services"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    bank: Mapped[str] = mapped_column(String(100))
+    loan_amount: Mapped[int] = mapped_column(BigInteger)
+    bridge_from: Mapped[date] = mapped_column(Date)
+    bridge_to: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    advance_entry_seq: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.seq"), unique=True)
+    settle_entry_seq: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.seq"), unique=True)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("loan_amount > 0", name="amount_positive"),
+        CheckConstraint("bridge_from <= bridge_to", name="dates"),
+        CheckConstraint(f"status IN {SERVICE_STATUSES!r}", name="status"),
+        CheckConstraint("approved_by IS NULL OR approved_by <> requested_by", name="four_eyes"),
+        CheckConstraint("status IN ('requested', 'rejected') OR approved_by IS NOT NULL",
+                        name="approved"),
+        CheckConstraint("settle_entry_seq IS NULL OR advance_entry_seq IS NOT NULL",
+                        name="settles_an_advance"),
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ledger.core.money import from_minor
 from ledger.core.mutual_aid import RemainderRule, SplitPolicy
 
-from .models import DepositRow, MemberRow, SplitPolicyRow, TransferRow
+from .models import DepositRow, ExpenseRow, MemberRow, ServiceRow, SplitPolicyRow, TransferRow
 
 
 def to_policy(row: SplitPolicyRow) -> SplitPolicy:
@@ -67,7 +67,7 @@ def active_deposit_total(session: Session, member_id: int) -> int:
         DepositRow.member_id == member_id, DepositRow.reversal_seq.is_(None))) or 0)
 
 
-def next_id(session: Session, model: type[DepositRow] | type[TransferRow]) -> int:
+def next_id(session: Session, model: type[DepositRow | TransferRow | ExpenseRow]) -> int:
     """The id the next row will take. Only safe while holding the books' write lock."""
     return (session.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -79,3 +79,18 @@ def deposit_ids_by_transfer(session: Session) -> dict[int, list[int]]:
             .where(DepositRow.transfer_id.is_not(None)).order_by(DepositRow.id)):
         found.setdefault(transfer_id, []).append(deposit_id)
     return found
+
+
+def expenses() -> Select[tuple[ExpenseRow]]:
+    return select(ExpenseRow).order_by(ExpenseRow.id)
+
+
+def services(member_id: int | None = None) -> Select[tuple[ServiceRow]]:
+    query = select(ServiceRow).order_by(ServiceRow.id)
+    return query if member_id is None else query.where(ServiceRow.member_id == member_id)
+
+
+def outstanding_total(session: Session, member_id: int, statuses: tuple[str, ...]) -> int:
+    """Fen of a member's services that hold part of its cap."""
+    return int(session.scalar(select(func.coalesce(func.sum(ServiceRow.loan_amount), 0)).where(
+        ServiceRow.member_id == member_id, ServiceRow.status.in_(statuses))) or 0)

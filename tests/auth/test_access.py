@@ -15,7 +15,7 @@ from .helpers import StaffApi, Web, problem, row_counts, unauthorized
 
 PARAMETER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 #: Values for the path parameters of the API's routes (things that exist, mostly).
-ARGUMENTS = {"member_id": "1", "deposit_id": "1",
+ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "voucher_id": "1",
              "token_id": "1", "username": "fm2"}
 SPEC_ROUTE = "/api/openapi.json"
@@ -60,6 +60,17 @@ WHO_MAY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/deposits/<int:deposit_id>/reversal"): PREPARERS,
     ("GET", "/api/transfers"): EVERYONE,
     ("POST", "/api/transfers"): PREPARERS,
+    ("GET", "/api/services"): EVERYONE,
+    ("POST", "/api/services"): PREPARERS,
+    ("GET", "/api/services/<int:service_id>"): EVERYONE,
+    ("POST", "/api/services/<int:service_id>/approve"): PREPARERS,
+    ("POST", "/api/services/<int:service_id>/reject"): PREPARERS,
+    ("POST", "/api/services/<int:service_id>/activate"): PREPARERS,
+    ("POST", "/api/services/<int:service_id>/end"): PREPARERS,
+    ("GET", "/api/members/<int:member_id>/exposure"): EVERYONE,
+    ("GET", "/api/expenses"): EVERYONE,
+    ("POST", "/api/expenses"): PREPARERS,
+    ("GET", "/api/fund/position"): EVERYONE,
 }
 
 

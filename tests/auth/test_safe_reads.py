@@ -13,7 +13,7 @@ from .helpers import ENTRY, StaffApi, Web, row_counts
 
 PARAMETER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 #: Existing things to name in paths (the test creates entry 1, its reversal 2 and voucher 1).
-ARGUMENTS = {"member_id": "1", "deposit_id": "1",
+ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "voucher_id": "1",
              "token_id": "1", "username": "fm1", "slug": "self-approval",
              "filename": "huzhu.css"}

@@ -37,6 +37,7 @@ TRIGGERS = {
         ("deposits", "deposits_append_only"),
         ("split_policies", "split_policies_append_only"),
         ("transfers", "transfers_append_only"),
+        ("expenses", "expenses_append_only"),
     },
     "sqlite": {
         ("accounts", "accounts_identity"),
@@ -55,6 +56,8 @@ TRIGGERS = {
         ("split_policies", "split_policies_no_update"),
         ("transfers", "transfers_no_delete"),
         ("transfers", "transfers_no_update"),
+        ("expenses", "expenses_no_delete"),
+        ("expenses", "expenses_no_update"),
     },
 }
 PG_FUNCTIONS = {"huzhu_account_identity", "huzhu_append_only", "huzhu_entry_admissible",

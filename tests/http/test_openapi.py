@@ -79,6 +79,8 @@ POSTS = {
     "/api/vouchers", "/api/vouchers/{voucher_id}/approve", "/api/vouchers/{voucher_id}/reject",
     "/api/members", "/api/members/{member_id}/status", "/api/policies", "/api/deposits",
     "/api/deposits/{deposit_id}/reversal", "/api/transfers",
+    "/api/services", "/api/services/{service_id}/approve", "/api/services/{service_id}/reject",
+    "/api/services/{service_id}/activate", "/api/services/{service_id}/end", "/api/expenses",
 }
 
 

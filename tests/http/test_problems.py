@@ -137,7 +137,7 @@ def test_security_headers_on_every_kind_of_response(api: Api, subtests: Any) -> 
 
 
 # --- reads never write ----------------------------------------------------------------------
-ARGUMENTS = {"member_id": "1", "deposit_id": "1",
+ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "slug": "unbalanced-entry",
              "filename": "nope.css", "voucher_id": "1", "token_id": "1", "username": "fm1"}
 

@@ -93,6 +93,17 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("mutual_aid.reverse_deposit", "POST"): PREPARERS,
     ("mutual_aid.list_transfers", "GET"): STAFF,
     ("mutual_aid.transfer", "POST"): PREPARERS,
+    ("bridging.list_services", "GET"): STAFF,
+    ("bridging.get_service", "GET"): STAFF,
+    ("bridging.request_service", "POST"): PREPARERS,
+    ("bridging.approve_service", "POST"): PREPARERS,
+    ("bridging.reject_service", "POST"): PREPARERS,
+    ("bridging.activate_service", "POST"): PREPARERS,
+    ("bridging.end_service", "POST"): PREPARERS,
+    ("bridging.member_exposure", "GET"): STAFF,
+    ("bridging.list_expenses", "GET"): STAFF,
+    ("bridging.record_expense", "POST"): PREPARERS,
+    ("bridging.fund_position", "GET"): STAFF,
     # staff pages: logging in and out, the dashboard, my password, my access tokens
     ("staff.login", "GET"): EVERYONE,
     ("staff.login", "POST"): EVERYONE,
@@ -278,6 +289,9 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
     deposit = _api_post(client, "/api/deposits", {
         "member_id": member["id"], "amount": "350000.00", "received_on": "2017-02-10",
         "method": "bank_transfer", "reference": "matrix"}, admin)
+    service = _api_post(client, "/api/services", {
+        "member_id": member["id"], "bank": "嘉兴银行", "loan_amount": "1000000.00",
+        "bridge_from": "2017-03-01", "bridge_to": "2017-03-10"}, staff_accounts.bearer("fm2"))
     _api_post(client, "/api/users", {"username": "victim1", "display_name": "Victim",
                                      "password": PASSWORD, "roles": ["auditor"]}, admin)
     spare = {}
@@ -287,7 +301,7 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
         spare[account] = made["id"]
     return World(values={
         "seq": entry["seq"], "voucher_id": voucher["id"], "username": "victim1",
-        "member_id": member["id"], "deposit_id": deposit["id"],
+        "member_id": member["id"], "deposit_id": deposit["id"], "service_id": service["id"],
         "entity_code": "fund", "code": "1002", "slug": "forbidden", "filename": "huzhu.css",
     }, spare_tokens=spare)
 
