@@ -18,14 +18,12 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from ledger import staff
 from ledger.core.errors import LedgerError
 from ledger.core.staff import Actor, Role
 from ledger.db import migrate
-from ledger.db.chain import verify, verify_audit
-from ledger.db.models import EntryRow
+from ledger.db.chain import last_seq, verify, verify_audit
 from ledger.db.session import UnitOfWork
 
 from .auth import ATTRIBUTE
@@ -115,7 +113,7 @@ def ledger_verify() -> None:
     """Recompute the journal's and the audit log's hash chains; exit 1 naming the first bad
     record on any mismatch, gap or reordering."""
     uow = UnitOfWork(engine())
-    last = uow.read(lambda s: s.scalar(select(func.max(EntryRow.seq)))) or 0
+    last = uow.read(last_seq)
     with click.progressbar(length=last, label="journal", file=sys.stderr) as bar:
         done = [0]
 

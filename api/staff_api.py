@@ -14,7 +14,6 @@ from ledger.core.audit import AuditRecord
 from ledger.core.entries import JournalEntry
 from ledger.core.staff import Role
 from ledger.db.audit import AuditFilter
-from ledger.db.audit import find as find_audit
 
 from . import staff_schemas as s
 from .auth import STAFF, current_actor, requires
@@ -138,8 +137,7 @@ def disable_user(username: str) -> dict[str, Any]:
 @blp.response(200, s.AuditPageOut)
 def audit_log(limit: int, before: int | None = None, **filters: Any) -> dict[str, Any]:
     """Audit records, newest first, filtered; page with `before`."""
-    found = uow().read(lambda session: find_audit(
-        session, AuditFilter(**filters), before=before, limit=limit + 1))
+    found = staff.audit_records(uow(), AuditFilter(**filters), before=before, limit=limit + 1)
     page = found[:limit]
     return {"items": [present_audit(r) for r in page],
             "next_before": page[-1].seq if len(found) > limit else None}

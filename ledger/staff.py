@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ledger.books import now
-from ledger.core.audit import AuditEvent
+from ledger.core.audit import AuditEvent, AuditRecord
 from ledger.core.errors import (
     AlreadyExists,
     Forbidden,
@@ -336,3 +336,10 @@ def user_for_token(uow: UnitOfWork, secret: str) -> StaffUser | None:
 def _may_manage_tokens_of(actor: Actor, owner: UserRow) -> None:
     if actor.user_id != owner.id and actor.role is not Role.ADMIN:
         raise Forbidden("only the holder or an admin may manage these tokens")
+
+
+# --- the audit log ----------------------------------------------------------------------------
+def audit_records(uow: UnitOfWork, where: audit_db.AuditFilter, *, before: int | None = None,
+                  limit: int = 50) -> list[AuditRecord]:
+    """Audit records, newest first, filtered; `before` pages back."""
+    return uow.read(lambda session: audit_db.find(session, where, before=before, limit=limit))

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import render_template, request
 
+from ledger import staff
 from ledger.core.audit import AuditRecord
 from ledger.core.staff import Role
 from ledger.db.audit import AuditFilter
-from ledger.db.audit import find as find_audit
 
 from ..auth import requires
 from ..state import uow
@@ -55,8 +55,7 @@ def audit() -> Page:
     where = AuditFilter(username=(form.username.data or "").strip().lower() or None,
                         action=(form.action.data or "").strip() or None,
                         date_from=form.date_from.data, date_to=form.date_to.data)
-    found = uow().read(lambda session: find_audit(session, where, before=before,
-                                                  limit=PAGE_SIZE + 1))
+    found = staff.audit_records(uow(), where, before=before, limit=PAGE_SIZE + 1)
     records = found[:PAGE_SIZE]
     filters = {key: request.args[key] for key in ("username", "action", "from", "to")
                if request.args.get(key, "").strip()}

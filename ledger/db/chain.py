@@ -35,13 +35,18 @@ class ChainReport:
         return self.first_bad is None
 
 
+def last_seq(session: Session) -> int:
+    """The number of the last entry (0 for empty books)."""
+    return session.scalar(select(func.max(EntryRow.seq))) or 0
+
+
 def verify(session: Session, progress: Callable[[int], None] | None = None) -> ChainReport:
     """Walk the chain in sequence order; stop at the first entry that does not verify.
 
     `progress`, if given, is called with the number of the last entry checked after each batch.
     """
     expected_seq, prev_hash, checked = 1, GENESIS, 0
-    last = session.scalar(select(func.max(EntryRow.seq))) or 0
+    last = last_seq(session)
     for start in range(1, last + 1, BATCH):
         end = start + BATCH - 1
         lines = _postings(session, start, end)
