@@ -15,6 +15,7 @@ from ledger.core.balances import AccountBalance, TrialBalance
 from ledger.core.chart import ENTITIES, Account, Entity, chart_of
 from ledger.core.chart import entity as known_entity
 from ledger.core.entries import JournalEntry, PostedEntry, check, reverse
+from ledger.core.errors import NotReversible
 from ledger.core.staff import Actor
 from ledger.db import audit as audit_db
 from ledger.db import balances as balances_db
@@ -71,12 +72,27 @@ def post_many(uow: UnitOfWork, entries: Sequence[JournalEntry], *, by: Actor | N
     return uow.write(work)
 
 
+#: Entries posted by these business objects are undone through their own use case (which
+#: keeps the object consistent: a reversed deposit no longer counts in a cap), never directly.
+OWNED_SOURCES = {"deposit": "/api/deposits/{id}/reversal", "transfer": None, "expense": None,
+                 "service": None}
+
+
 def reverse_entry(uow: UnitOfWork, seq: int, *, actor: str, effective_date: date | None = None,
-                  memo: str | None = None, by: Actor | None = None) -> PostedEntry:
-    """Undo entry `seq` with a new entry that swaps every side (the original stays as it was)."""
+                  memo: str | None = None, by: Actor | None = None, owned: bool = False
+                  ) -> PostedEntry:
+    """Undo entry `seq` with a new entry that swaps every side (the original stays as it was).
+
+    `owned`: the caller is the use case of the business object that posted the entry."""
 
     def work(session: Session) -> PostedEntry:
         original = journal_db.get(session, seq)
+        if original.source and original.source.kind in OWNED_SOURCES and not owned:
+            where = OWNED_SOURCES[original.source.kind]
+            raise NotReversible(
+                f"entry #{seq} belongs to {original.source.kind} #{original.source.id}; "
+                + (f"reverse that instead ({where.format(id=original.source.id)})" if where
+                   else "correct it through that record"))
         correction = reverse(original, effective_date=effective_date or today(), actor=actor,
                              memo=memo)
         return post(uow, correction, by=by)

@@ -297,6 +297,12 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
             raise DepositNotFound(f"there is no deposit #{deposit_id}")
         if row.reversal_seq is not None:
             raise AlreadyReversed(f"deposit #{deposit_id} was reversed already")
+        earliest = row.received_on
+        if row.transfer_id is not None:
+            earliest = max(earliest, db.transfer_date(session, row.transfer_id))
+        if day < earliest:
+            raise InvalidInput(f"the reversal cannot be dated before {earliest} (the deposit "
+                               f"or the transfer of its share)", field="effective_date")
         if row.transfer_id is not None:
             for entry in transfer_return_entries(deposit_id=row.id,
                                                  amount=from_minor(row.foundation), on=day,
@@ -304,7 +310,7 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
                 post(uow, entry, by=actor)
         reversal = reverse_entry(uow, row.entry_seq, actor=actor.username, effective_date=day,
                                  memo=f"冲销互助资金 #{row.id} / reversal of deposit: {why}"[:500],
-                                 by=actor)
+                                 by=actor, owned=True)
         row.reversal_seq, row.reversal_reason = reversal.seq, why
         session.flush()
         _audit(session, actor, "deposit.reversed", "deposit", row.id, reason=why,
@@ -328,6 +334,10 @@ def transfer_to_foundation(uow: UnitOfWork, actor: Actor, *, made_on: date,
                            f"transferred already", field="deposit_ids")
         if not rows:
             raise NothingToTransfer("no deposit share is waiting to be transferred")
+        latest = max(r.received_on for r in rows)
+        if made_on < latest:
+            raise InvalidInput(f"the transfer cannot be dated before the deposits it pays "
+                               f"(the latest was received on {latest})", field="made_on")
         total = from_minor(sum(r.foundation for r in rows))
         transfer_id = db.next_id(session, TransferRow)  # ours: writers hold the books' lock
         fund_entry, foundation_entry = transfer_entries(

@@ -94,3 +94,9 @@ def outstanding_total(session: Session, member_id: int, statuses: tuple[str, ...
     """Fen of a member's services that hold part of its cap."""
     return int(session.scalar(select(func.coalesce(func.sum(ServiceRow.loan_amount), 0)).where(
         ServiceRow.member_id == member_id, ServiceRow.status.in_(statuses))) or 0)
+
+
+def transfer_date(session: Session, transfer_id: int) -> date:
+    row = session.get(TransferRow, transfer_id)
+    assert row is not None  # foreign key
+    return row.made_on

@@ -38,6 +38,10 @@ TRIGGERS = {
         ("split_policies", "split_policies_append_only"),
         ("transfers", "transfers_append_only"),
         ("expenses", "expenses_append_only"),
+        ("deposits", "deposits_no_truncate"),
+        ("split_policies", "split_policies_no_truncate"),
+        ("transfers", "transfers_no_truncate"),
+        ("expenses", "expenses_no_truncate"),
     },
     "sqlite": {
         ("accounts", "accounts_identity"),
