@@ -165,7 +165,8 @@ def post_entry(**fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
 
     Staff record manual entries as vouchers, which another person approves."""
     actor = current_actor()
-    return _created(books.post(uow(), JournalEntry(actor=actor.username, **fields), by=actor))
+    return _created(books.post_manual(uow(), JournalEntry(actor=actor.username, **fields),
+                                      by=actor))
 
 
 @blp.route("/entries/<int:seq>")

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import url_for
+from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ledger import mutual_aid as ma
+from ledger.books import now
+from ledger.core.chart import ENTITIES
 from ledger.core.errors import InvalidAmount
 from ledger.core.money import format_amount, parse_money, to_decimal
 from ledger.core.mutual_aid import MemberStatus, PaymentMethod, RemainderRule, SplitPolicy
 from ledger.core.staff import Role
+from reports import receipts
 
 from .auth import STAFF, current_actor, requires
 from .idempotency import idempotent
@@ -299,3 +302,19 @@ def list_transfers() -> list[dict[str, Any]]:
 def transfer(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Pay the foundation the shares still owed (all, or the listed deposits) in one transfer."""
     return present_transfer(ma.transfer_to_foundation(uow(), current_actor(), **data)), 201
+
+
+@blp.route("/deposits/<int:deposit_id>/receipt.pdf")
+@requires(*STAFF)
+@blp.response(200, description="The bilingual deposit receipt",
+              content_type="application/pdf")
+def deposit_receipt(deposit_id: int) -> Response:
+    """The deposit's receipt as a PDF (zh-Hans and English; amount in capital numerals)."""
+    record = ma.deposit_record(uow(), deposit_id)
+    fund = ENTITIES["fund"]
+    receipt = receipts.deposit_receipt(
+        record.deposit, record.member, record.policy, record.entry, fund_zh=fund.name_zh,
+        fund_en=fund.name_en, issued_at=now())
+    return Response(receipts.deposit_receipt_pdf(receipt), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{receipt.number}.pdf"',
+        "Cache-Control": "private, no-store"})

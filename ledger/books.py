@@ -15,7 +15,7 @@ from ledger.core.balances import AccountBalance, TrialBalance
 from ledger.core.chart import ENTITIES, Account, Entity, chart_of
 from ledger.core.chart import entity as known_entity
 from ledger.core.entries import JournalEntry, PostedEntry, check, reverse
-from ledger.core.errors import NotReversible
+from ledger.core.errors import InvalidInput, NotReversible
 from ledger.core.staff import Actor
 from ledger.db import audit as audit_db
 from ledger.db import balances as balances_db
@@ -76,6 +76,18 @@ def post_many(uow: UnitOfWork, entries: Sequence[JournalEntry], *, by: Actor | N
 #: keeps the object consistent: a reversed deposit no longer counts in a cap), never directly.
 OWNED_SOURCES = {"deposit": "/api/deposits/{id}/reversal", "transfer": None, "expense": None,
                  "service": None}
+#: Source kinds only the use cases themselves write (a manual entry cannot claim them).
+RESERVED_SOURCES = {*OWNED_SOURCES, "voucher"}
+
+
+def post_manual(uow: UnitOfWork, entry: JournalEntry, *, by: Actor) -> PostedEntry:
+    """Post an entry typed in by a person (admins, imports): it may name any source but the
+    business records' own."""
+    if entry.source is not None and entry.source.kind in RESERVED_SOURCES:
+        raise InvalidInput(
+            f"source kind {entry.source.kind!r} is reserved for the entries its own records "
+            f"post; use another (e.g. 'import')", field="source")
+    return post(uow, entry, by=by)
 
 
 def reverse_entry(uow: UnitOfWork, seq: int, *, actor: str, effective_date: date | None = None,

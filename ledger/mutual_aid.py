@@ -15,6 +15,7 @@ from moneyed import Money
 from ledger.books import now, post, reverse_entry, today
 from ledger.core.audit import AuditEvent
 from ledger.core.credit_code import normalise
+from ledger.core.entries import PostedEntry
 from ledger.core.errors import (
     AlreadyExists,
     AlreadyReversed,
@@ -35,6 +36,7 @@ from ledger.core.mutual_aid import (
 )
 from ledger.core.staff import Actor
 from ledger.db import audit as audit_db
+from ledger.db import journal as journal_db
 from ledger.db import mutual_aid as db
 from ledger.db.models import DepositRow, MemberRow, SplitPolicyRow, TransferRow
 from ledger.db.session import Session, UnitOfWork
@@ -280,6 +282,30 @@ def deposit(uow: UnitOfWork, deposit_id: int) -> Deposit:
         if row is None:
             raise DepositNotFound(f"there is no deposit #{deposit_id}")
         return _deposit(row)
+
+    return uow.read(work)
+
+
+@dataclass(frozen=True, slots=True)
+class DepositRecord:
+    """Everything a receipt shows about a deposit, read in one consistent snapshot."""
+
+    deposit: Deposit
+    member: Member
+    policy: SplitPolicy
+    entry: PostedEntry
+
+
+def deposit_record(uow: UnitOfWork, deposit_id: int) -> DepositRecord:
+    def work(session: Session) -> DepositRecord:
+        row = session.get(DepositRow, deposit_id)
+        if row is None:
+            raise DepositNotFound(f"there is no deposit #{deposit_id}")
+        policy = next(p for p in db.policies(session) if p.version == row.policy_version)
+        return DepositRecord(deposit=_deposit(row), member=_member(member_row(session,
+                                                                              row.member_id)),
+                             policy=db.to_policy(policy),
+                             entry=journal_db.get(session, row.entry_seq))
 
     return uow.read(work)
 

@@ -179,3 +179,54 @@ def allocate(total: Money, ratios: Sequence[object]) -> list[Money]:
         from_minor(part, total.currency)
         for part in allocate_minor(to_minor(total), ratios)
     ]
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("", "拾", "佰", "仟")
+_GROUPS = ("", "万", "亿", "万亿")
+
+
+def _four_digits(number: int) -> str:
+    """0 < number < 10000 in capital numerals, with 零 for inner gaps (1010: 壹仟零壹拾)."""
+    text, gap = "", False
+    for place in (3, 2, 1, 0):
+        digit = number // 10**place % 10
+        if digit == 0:
+            gap = bool(text)
+        else:
+            text += ("零" if gap else "") + _DIGITS[digit] + _PLACES[place]
+            gap = False
+    return text
+
+
+def rmb_upper(amount: Money) -> str:
+    """An amount of yuan in capital numerals (人民币大写), as cheques and receipts write it:
+    350,000.00 -> 叁拾伍万元整; 22.08 -> 贰拾贰元零捌分; 1,000,000.50 -> 壹佰万元伍角."""
+    if amount.currency.code != "CNY":
+        raise InvalidAmount("capital numerals are written for CNY amounts only")
+    fen_total = to_minor(amount)
+    if fen_total < 0:
+        raise InvalidAmount("capital numerals are written for amounts of zero or more")
+    yuan, rest = divmod(fen_total, 100)
+    jiao, fen = divmod(rest, 10)
+    text = ""
+    groups = [yuan // 10_000**i % 10_000 for i in range(len(_GROUPS))]
+    gap = False
+    for index in reversed(range(len(_GROUPS))):
+        group = groups[index]
+        if group == 0:
+            gap = bool(text)
+            continue
+        if text and (gap or group < 1000):
+            text += "零"
+        text += _four_digits(group) + _GROUPS[index]
+        gap = False
+    if yuan:
+        text += "元"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    if fen:
+        text += ("零" if yuan and not jiao else "") + _DIGITS[fen] + "分"
+    if not text:
+        return "零元整"
+    return text + ("整" if not fen and not jiao else "")

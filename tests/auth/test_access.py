@@ -57,6 +57,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/deposits"): EVERYONE,
     ("POST", "/api/deposits"): PREPARERS,
     ("GET", "/api/deposits/<int:deposit_id>"): EVERYONE,
+    ("GET", "/api/deposits/<int:deposit_id>/receipt.pdf"): EVERYONE,
     ("POST", "/api/deposits/<int:deposit_id>/reversal"): PREPARERS,
     ("GET", "/api/transfers"): EVERYONE,
     ("POST", "/api/transfers"): PREPARERS,

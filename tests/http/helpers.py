@@ -27,7 +27,7 @@ DEPOSIT: dict[str, Any] = {
     "entity": "fund",
     "effective_date": "2025-11-03",
     "memo": "永耀纺织 互助金存入 / Yongyao Textiles mutual-aid deposit",
-    "source": {"kind": "deposit", "id": "YY-2025-001"},
+    "source": {"kind": "import", "id": "YY-2025-001"},
     "postings": [
         {"account": "1002", "debit": "350000.00"},
         {"account": "420101", "credit": "105000.00"},

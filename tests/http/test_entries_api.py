@@ -24,7 +24,7 @@ def test_post_deposit_returns_the_entry_as_posted(api: Api) -> None:
     assert body["effective_date"] == "2025-11-03"
     assert body["memo"] == DEPOSIT["memo"]
     assert body["actor"] == "zhang.san"
-    assert body["source"] == {"kind": "deposit", "id": "YY-2025-001"}
+    assert body["source"] == {"kind": "import", "id": "YY-2025-001"}
     assert body["reverses"] is None
     assert body["reversed_by"] is None
     assert body["prev_hash"] == "0" * 64
@@ -186,3 +186,11 @@ def test_reversal_with_bad_input_writes_nothing(api: Api, subtests: Any) -> None
             assert field in problem["errors"]
     assert api.entry_count() == 1
     assert api.client.get(f"/api/entries/{original['seq']}").get_json()["reversed_by"] is None
+
+
+def test_a_manual_entry_cannot_claim_a_business_record_as_its_source(api: Api) -> None:
+    for kind in ("deposit", "transfer", "expense", "service", "voucher"):
+        body = api.problem(api.post_entry({**DEPOSIT, "source": {"kind": kind, "id": "1"}}), 422)
+        assert list(body["errors"]) == ["source"]
+        assert "reserved" in body["detail"]
+    assert api.entry_count() == 0

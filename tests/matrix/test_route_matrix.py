@@ -89,6 +89,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("mutual_aid.set_policy", "POST"): ADMIN_ONLY,
     ("mutual_aid.list_deposits", "GET"): STAFF,
     ("mutual_aid.get_deposit", "GET"): STAFF,
+    ("mutual_aid.deposit_receipt", "GET"): STAFF,
     ("mutual_aid.record_deposit", "POST"): PREPARERS,
     ("mutual_aid.reverse_deposit", "POST"): PREPARERS,
     ("mutual_aid.list_transfers", "GET"): STAFF,
