@@ -69,7 +69,8 @@ class EndIn(Schema):
 class ExposureOut(Schema):
     member_id = fields.Integer()
     cap = fields.String()
-    outstanding = fields.String(metadata={"description": "Approved and active services."})
+    outstanding = fields.String(metadata={
+        "description": "Approved, active and defaulted services (a default is never repaid)."})
     available = fields.String(metadata={"description": "What the cap still allows."})
     advanced = fields.String(metadata={"description": "The fund's money out, not yet back."})
 

@@ -2,9 +2,9 @@
 renews it. A service is requested, approved by a second person (never the requester), made
 active (with or without an advance of the fund's money), then repaid or defaulted.
 
-The cap: a member's outstanding services (approved or active) never exceed the service cap
-its deposits give. Approval re-checks the cap inside the books' write lock, so concurrent
-approvals cannot push a member past it.
+The cap: a member's outstanding services (approved or active, and defaulted ones, which are
+never repaid) never exceed the service cap its deposits give. Approval re-checks the cap
+inside the books' write lock, so concurrent approvals cannot push a member past it.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def activate_service(uow: UnitOfWork, actor: Actor, service_id: int, *, advance:
         check_transition(ServiceStatus(row.status), ServiceStatus.ACTIVE)
         if advance:
             amount = from_minor(row.loan_amount)
-            refuse_overspending(session, amount, operating=False)
+            refuse_overspending(session, amount, on=on, operating=False)
             member = member_row(session, row.member_id)
             posted = post(uow, advance_entry(service_id=row.id, member=member.name_zh,
                                              amount=amount, on=on, actor=actor.username),

@@ -75,17 +75,23 @@ def position(uow: UnitOfWork) -> OperatingPosition:
     return uow.read(position_in)
 
 
-def refuse_overspending(session: Session, amount: Money, *, operating: bool) -> None:
-    """Raise InsufficientFunds if `amount` exceeds the bank balance (or operating funds)."""
-    now_position = position_in(session)
-    if operating and amount > now_position.operating_funds:
-        raise InsufficientFunds(
-            f"the fund's operating money is {now_position.operating_funds.amount}, less than "
-            f"{amount.amount}", field="amount")
-    if amount > now_position.bank:
-        raise InsufficientFunds(
-            f"the fund's bank balance is {now_position.bank.amount}, less than {amount.amount}",
-            field="amount")
+OPERATING_SIGNS = {**dict.fromkeys(OPERATING_INCOME_ACCOUNTS, -1),
+                   **dict.fromkeys(EXPENSE_ACCOUNT_CODES, -1)}
+
+
+def refuse_overspending(session: Session, amount: Money, *, on: date, operating: bool) -> None:
+    """Raise InsufficientFunds if paying `amount` on day `on` would send the bank balance (or
+    the operating funds) below zero on that day or any later one: money cannot be spent before
+    it arrives, nor spent twice by a later payment dated earlier."""
+    checks = [("bank balance", {BANK: 1})]
+    if operating:
+        checks.insert(0, ("operating money", OPERATING_SIGNS))
+    for what, signs in checks:
+        room = from_minor(balances_db.lowest_from(session, FUND, signs, on))
+        if amount > room:
+            raise InsufficientFunds(
+                f"from {on} on, the fund's {what} is at most {room.amount} on some day, less "
+                f"than {amount.amount}", field="amount")
 
 
 def record_expense(uow: UnitOfWork, actor: Actor, *, category: str, amount: Money,
@@ -99,7 +105,7 @@ def record_expense(uow: UnitOfWork, actor: Actor, *, category: str, amount: Mone
                            field="payee" if not who or len(who) > 200 else "memo")
 
     def work(session: Session) -> Expense:
-        refuse_overspending(session, amount, operating=True)
+        refuse_overspending(session, amount, on=spent_on, operating=True)
         expense_id = db.next_id(session, ExpenseRow)
         posted = post(uow, expense_entry(expense_id=expense_id, category=category,
                                          amount=amount, spent_on=spent_on, payee=who,

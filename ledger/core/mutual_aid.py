@@ -162,8 +162,9 @@ class ServiceStatus(StrEnum):
     REJECTED = "rejected"
 
 
-#: Services that hold part of a member's cap: approved but not yet ended.
-OUTSTANDING = (ServiceStatus.APPROVED, ServiceStatus.ACTIVE)
+#: Services that hold part of a member's cap: approved and not repaid. A default is never
+#: repaid, so it holds its part for good; only repayment (or rejection) restores the cap.
+OUTSTANDING = (ServiceStatus.APPROVED, ServiceStatus.ACTIVE, ServiceStatus.DEFAULTED)
 TRANSITIONS = {
     ServiceStatus.REQUESTED: (ServiceStatus.APPROVED, ServiceStatus.REJECTED),
     ServiceStatus.APPROVED: (ServiceStatus.ACTIVE, ServiceStatus.REPAID),

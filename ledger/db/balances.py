@@ -42,3 +42,35 @@ def trial_balance(session: Session, entity: str, as_of: date) -> TrialBalance:
     lines = tuple(AccountBalance(chart[code], cur, d, c)
                   for code, cur, d, c in _totals(session, entity, as_of))
     return TrialBalance(entity=entity, as_of=as_of, lines=lines)
+
+
+def lowest_from(session: Session, entity: str, signs: dict[str, int], start: date) -> int:
+    """The lowest value, at the end of `start` or of any later day with postings, of
+    sum(sign x (debits - credits)) over the accounts in `signs`, in minor units (one currency).
+
+    What a payment dated `start` may take without sending that value below zero on any day:
+    money cannot be spent before it arrives."""
+    codes = list(signs)
+    before = session.execute(
+        select(AccountRow.code, func.sum(PostingRow.debit), func.sum(PostingRow.credit))
+        .join(PostingRow, PostingRow.account_id == AccountRow.id)
+        .where(AccountRow.entity == entity, AccountRow.code.in_(codes),
+               PostingRow.effective_date < start)
+        .group_by(AccountRow.code))
+    value = sum(signs[code] * (int(d) - int(c)) for code, d, c in before)
+    by_day: dict[date, int] = {start: 0}
+    for effective_date, code, d, c in session.execute(
+        select(PostingRow.effective_date, AccountRow.code, func.sum(PostingRow.debit),
+               func.sum(PostingRow.credit))
+        .join(AccountRow, AccountRow.id == PostingRow.account_id)
+        .where(AccountRow.entity == entity, AccountRow.code.in_(codes),
+               PostingRow.effective_date >= start)
+        .group_by(PostingRow.effective_date, AccountRow.code)
+    ):
+        by_day[effective_date] = by_day.get(effective_date, 0) + signs[code] * (int(d) - int(c))
+    lowest: int | None = None
+    for day in sorted(by_day):  # the start day first, then every later day with postings
+        value += by_day[day]
+        lowest = value if lowest is None else min(lowest, value)
+    assert lowest is not None
+    return lowest

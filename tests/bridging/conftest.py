@@ -1,0 +1,38 @@
+"""Fixtures of the bridging-service and operating-expense tests.
+
+Every test taking `desk` runs on SQLite and on PostgreSQL (tests/conftest.py); afterwards the
+journal's chain verifies and both trial balances balance (there), and the audit log's chain
+verifies (here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from ledger.db.chain import verify_audit
+from ledger.db.session import UnitOfWork
+
+from ..http.helpers import Api
+from .helpers import Desk
+
+
+@pytest.fixture(autouse=True)
+def audit_chain_sound(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test with a database, the audit log's chain verifies as well."""
+    if "engine" not in request.fixturenames:
+        yield
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    yield
+    report = UnitOfWork(engine).read(verify_audit)
+    assert report.ok, f"audit chain broken after the test: {report.reason}"
+
+
+@pytest.fixture
+def desk(client: Any, engine: Engine, staff_accounts: Any) -> Desk:
+    """The fund's bridging and expense routes, as fund manager fm1 by default."""
+    return Desk(Api(client, engine, staff_accounts))
