@@ -310,6 +310,11 @@ def transfer(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
               content_type="application/pdf")
 def deposit_receipt(deposit_id: int) -> Response:
     """The deposit's receipt as a PDF (zh-Hans and English; amount in capital numerals)."""
+    return deposit_receipt_response(deposit_id)
+
+
+def deposit_receipt_response(deposit_id: int) -> Response:
+    """The receipt PDF as a response (shared by the API and the staff pages)."""
     record = ma.deposit_record(uow(), deposit_id)
     fund = ENTITIES["fund"]
     receipt = receipts.deposit_receipt(

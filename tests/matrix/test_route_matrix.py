@@ -130,6 +130,33 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("staff.new_voucher", "POST"): PREPARERS,
     ("staff.approve_voucher", "POST"): PREPARERS,
     ("staff.reject_voucher", "POST"): PREPARERS,
+    # staff pages: the mutual-aid fund (everyone reads; fund managers and admins record;
+    # admins add a policy version)
+    ("fund.members", "GET"): STAFF,
+    ("fund.new_member", "GET"): PREPARERS,
+    ("fund.new_member", "POST"): PREPARERS,
+    ("fund.member", "GET"): STAFF,
+    ("fund.set_member_status", "POST"): PREPARERS,
+    ("fund.new_deposit", "GET"): PREPARERS,
+    ("fund.new_deposit", "POST"): PREPARERS,
+    ("fund.deposit", "GET"): STAFF,
+    ("fund.deposit_receipt", "GET"): STAFF,
+    ("fund.reverse_deposit", "GET"): PREPARERS,
+    ("fund.reverse_deposit", "POST"): PREPARERS,
+    ("fund.transfers", "GET"): STAFF,
+    ("fund.make_transfer", "POST"): PREPARERS,
+    ("fund.services", "GET"): STAFF,
+    ("fund.new_service", "GET"): PREPARERS,
+    ("fund.new_service", "POST"): PREPARERS,
+    ("fund.service", "GET"): STAFF,
+    ("fund.approve_service", "POST"): PREPARERS,
+    ("fund.reject_service", "POST"): PREPARERS,
+    ("fund.activate_service", "POST"): PREPARERS,
+    ("fund.end_service", "POST"): PREPARERS,
+    ("fund.expense_list", "GET"): STAFF,
+    ("fund.record_expense", "POST"): PREPARERS,
+    ("fund.policies", "GET"): STAFF,
+    ("fund.add_policy", "POST"): ADMIN_ONLY,
 }
 
 
