@@ -217,6 +217,11 @@ def set_policy(uow: UnitOfWork, actor: Actor, *, effective_from: date, operating
         if effective_from <= latest.effective_from:
             raise Conflict(f"a new version must take effect after the latest one "
                            f"({latest.effective_from})", field="effective_from")
+        last_deposit = db.latest_received_on(session)
+        if last_deposit is not None and effective_from <= last_deposit:
+            raise Conflict(f"deposits up to {last_deposit} are recorded under the current "
+                           f"version; a new one takes effect after that day",
+                           field="effective_from")
         row = SplitPolicyRow(
             version=db.next_policy_version(session), effective_from=effective_from,
             operating_share_bp=int(operating_share * 10_000),

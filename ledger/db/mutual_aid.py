@@ -100,3 +100,8 @@ def transfer_date(session: Session, transfer_id: int) -> date:
     row = session.get(TransferRow, transfer_id)
     assert row is not None  # foreign key
     return row.made_on
+
+
+def latest_received_on(session: Session) -> date | None:
+    """The date of the latest deposit recorded (reversed ones included: they were split)."""
+    return session.scalar(select(func.max(DepositRow.received_on)))

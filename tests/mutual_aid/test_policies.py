@@ -25,7 +25,7 @@ def add_policy(fund: Fund, body: dict[str, Any]) -> Any:
 def test_policy_versions_apply_by_date_and_deposits_keep_theirs(fund: Fund) -> None:
     assert fund.get("/api/policies") == [VERSION_1]
     member = fund.register()
-    early = fund.deposit(member["id"], "1000.03", received_on="2026-02-01")  # before v2 exists
+    early = fund.deposit(member["id"], "1000.03", received_on="2025-12-15")  # before v2 exists
     assert (early["policy_version"], early["operating"], early["foundation"]) == (
         1, "300.00", "700.03")
 
@@ -78,3 +78,17 @@ def test_bad_policies_are_refused(fund: Fund) -> None:
         Api.problem(add_policy(fund, {**VERSION_2_IN, **changes}), 422)
     assert fund.counts() == before
     assert fund.get("/api/policies") == [VERSION_1]
+
+
+def test_a_new_version_cannot_take_effect_before_deposits_already_recorded(fund: Fund) -> None:
+    member = fund.register()
+    fund.deposit(member["id"], "1000.00", received_on="2026-03-01")
+    before = fund.counts()
+    response = fund.post("/api/policies", {
+        "effective_from": "2026-02-01", "operating_share": "0.25",
+        "remainder_rule": "largest_remainder", "service_amount": "5000000.00",
+        "per_deposit": "350000.00"}, actor="admin1")
+    body = Api.problem(response, 409)
+    assert "2026-03-01" in body["detail"]
+    assert list(body["errors"]) == ["effective_from"]
+    assert fund.counts() == before
