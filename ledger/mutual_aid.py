@@ -281,6 +281,11 @@ def deposits(uow: UnitOfWork, member_id: int | None = None) -> list[Deposit]:
     return uow.read(lambda session: [_deposit(r) for r in session.scalars(db.deposits(member_id))])
 
 
+def owed_deposits(uow: UnitOfWork) -> list[Deposit]:
+    """Deposits whose foundation share is still owed: not transferred, not reversed."""
+    return uow.read(lambda session: [_deposit(r) for r in session.scalars(db.untransferred(None))])
+
+
 def deposit(uow: UnitOfWork, deposit_id: int) -> Deposit:
     def work(session: Session) -> Deposit:
         row = session.get(DepositRow, deposit_id)

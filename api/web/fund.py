@@ -268,12 +268,6 @@ def _deposit_rows(found: list[ma.Deposit]) -> list[DepositLine]:
                        dates.get(d.transfer_id) if d.transfer_id else None) for d in found]
 
 
-def _owed(found: list[ma.Deposit]) -> list[ma.Deposit]:
-    """Deposits whose foundation share is still owed: not transferred, not reversed."""
-    return [d for d in found if d.transfer_id is None and d.reversal_seq is None
-            and d.foundation.amount > 0]
-
-
 def _total(amounts: list[Money]) -> Money:
     return sum(amounts, Money(0, DEFAULT_CURRENCY))
 
@@ -524,8 +518,7 @@ def transfers() -> Page:
 
 
 def _transfers_page(form: TransferForm, status: int = 200) -> Page:
-    found = ma.deposits(uow())
-    owed = _owed(found)
+    owed = ma.owed_deposits(uow())
     page = render_template(
         "staff/fund/transfers.html", form=form, transfers=ma.transfers(uow()),
         owed=_deposit_rows(owed), owed_total=_total([d.foundation for d in owed]),
@@ -543,7 +536,7 @@ def make_transfer() -> Page:
     try:
         made = ma.transfer_to_foundation(uow(), current_actor(), made_on=form.made_on.data)
     except LedgerError as error:
-        latest = max((d.received_on for d in _owed(ma.deposits(uow()))), default=None)
+        latest = max((d.received_on for d in ma.owed_deposits(uow())), default=None)
         text = None
         if error.field == "made_on" and latest is not None:
             text = _("The transfer cannot be dated before the deposits it pays (the latest was "
