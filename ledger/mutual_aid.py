@@ -13,7 +13,6 @@ from decimal import Decimal
 from moneyed import Money
 
 from ledger.books import now, post, reverse_entry, today
-from ledger.core.audit import AuditEvent
 from ledger.core.credit_code import normalise
 from ledger.core.entries import PostedEntry
 from ledger.core.errors import (
@@ -35,11 +34,11 @@ from ledger.core.mutual_aid import (
     transfer_return_entries,
 )
 from ledger.core.staff import Actor
-from ledger.db import audit as audit_db
 from ledger.db import journal as journal_db
 from ledger.db import mutual_aid as db
 from ledger.db.models import DepositRow, MemberRow, SplitPolicyRow, TransferRow
 from ledger.db.session import Session, UnitOfWork
+from ledger.recording import audit, text
 
 
 class MemberNotFound(NotFound):
@@ -132,18 +131,6 @@ def _deposit(row: DepositRow) -> Deposit:
                    created_at=row.created_at, created_by=row.created_by)
 
 
-def _audit(session: Session, actor: Actor, action: str, object_type: str, object_id: object,
-           **details: object) -> None:
-    audit_db.record(session, AuditEvent(actor=actor, action=action, object_type=object_type,
-                                        object_id=str(object_id), details=details), at=now())
-
-
-def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
-    text = value.strip()
-    if (required and not text) or len(text) > limit:
-        raise InvalidInput(f"{field} is {'1' if required else '0'} to {limit} characters",
-                           field=field)
-    return text
 
 
 def member_row(session: Session, member_id: int) -> MemberRow:
@@ -159,11 +146,11 @@ def register_member(uow: UnitOfWork, actor: Actor, *, name_zh: str, credit_code:
                     joined_on: date, name_en: str | None = None) -> Member:
     code = normalise(credit_code)
     fields = {
-        "name_zh": _text(name_zh, "name_zh", 200),
-        "name_en": _text(name_en or "", "name_en", 200, required=False) or None,
-        "legal_representative": _text(legal_representative, "legal_representative", 100),
-        "contact_name": _text(contact_name, "contact_name", 100),
-        "contact_phone": _text(contact_phone, "contact_phone", 40),
+        "name_zh": text(name_zh, "name_zh", 200),
+        "name_en": text(name_en or "", "name_en", 200, required=False) or None,
+        "legal_representative": text(legal_representative, "legal_representative", 100),
+        "contact_name": text(contact_name, "contact_name", 100),
+        "contact_phone": text(contact_phone, "contact_phone", 40),
     }
 
     def work(session: Session) -> Member:
@@ -174,7 +161,7 @@ def register_member(uow: UnitOfWork, actor: Actor, *, name_zh: str, credit_code:
                         created_at=now(), **fields)
         session.add(row)
         session.flush()
-        _audit(session, actor, "member.registered", "member", row.id, credit_code=code)
+        audit(session, actor, "member.registered", "member", row.id, credit_code=code)
         return _member(row)
 
     return uow.write(work)
@@ -186,7 +173,7 @@ def set_member_status(uow: UnitOfWork, actor: Actor, member_id: int, status: Mem
         row = member_row(session, member_id)
         before, row.status = row.status, MemberStatus(status).value
         session.flush()
-        _audit(session, actor, "member.status_set", "member", row.id, before=before,
+        audit(session, actor, "member.status_set", "member", row.id, before=before,
                after=row.status)
         return _member(row)
 
@@ -230,7 +217,7 @@ def set_policy(uow: UnitOfWork, actor: Actor, *, effective_from: date, operating
             created_at=now(), created_by=actor.username)
         session.add(row)
         session.flush()
-        _audit(session, actor, "policy.versioned", "policy", row.version,
+        audit(session, actor, "policy.versioned", "policy", row.version,
                operating_share=str(operating_share), remainder_rule=row.remainder_rule)
         return db.to_policy(row)
 
@@ -241,7 +228,7 @@ def set_policy(uow: UnitOfWork, actor: Actor, *, effective_from: date, operating
 def record_deposit(uow: UnitOfWork, actor: Actor, *, member_id: int, amount: Money,
                    received_on: date, method: PaymentMethod, reference: str) -> Deposit:
     """Record a deposit: split it by the policy in force that day and post it, atomically."""
-    ref = _text(reference, "reference", 100)
+    ref = text(reference, "reference", 100)
     if amount.amount <= 0:
         raise InvalidInput("a deposit is a positive amount", field="amount")
 
@@ -269,7 +256,7 @@ def record_deposit(uow: UnitOfWork, actor: Actor, *, member_id: int, amount: Mon
                          entry_seq=posted.seq, created_at=now(), created_by=actor.username)
         session.add(row)
         session.flush()
-        _audit(session, actor, "deposit.recorded", "deposit", row.id, member_id=member_id,
+        audit(session, actor, "deposit.recorded", "deposit", row.id, member_id=member_id,
                amount=str(amount.amount), operating=str(operating.amount),
                foundation=str(foundation.amount), policy_version=policy_row.version)
         return _deposit(row)
@@ -324,7 +311,7 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
                     on: date | None = None) -> Deposit:
     """Undo a deposit recorded by mistake, every part of it: its own entry and, if its share
     already went to the foundation, the foundation's income and the fund's payment."""
-    why = _text(reason, "reason", 500)
+    why = text(reason, "reason", 500)
     day = on or today()
 
     def work(session: Session) -> Deposit:
@@ -349,7 +336,7 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
                                  by=actor, owned=True)
         row.reversal_seq, row.reversal_reason = reversal.seq, why
         session.flush()
-        _audit(session, actor, "deposit.reversed", "deposit", row.id, reason=why,
+        audit(session, actor, "deposit.reversed", "deposit", row.id, reason=why,
                transferred=row.transfer_id is not None)
         return _deposit(row)
 
@@ -389,7 +376,7 @@ def transfer_to_foundation(uow: UnitOfWork, actor: Actor, *, made_on: date,
         for deposit_row in rows:
             deposit_row.transfer_id = row.id
         session.flush()
-        _audit(session, actor, "transfer.made", "transfer", row.id, amount=str(total.amount),
+        audit(session, actor, "transfer.made", "transfer", row.id, amount=str(total.amount),
                deposits=[r.id for r in rows])
         return Transfer(id=row.id, made_on=made_on, amount=total,
                         fund_entry_seq=fund_posted.seq,

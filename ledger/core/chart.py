@@ -104,6 +104,7 @@ CHARTS: dict[EntityKind, tuple[Account, ...]] = {
         *_COMMON_HEAD,
         Account("1122", "其他应收款", "Other receivables", _A),
         Account("2209", "其他应付款", "Other payables", _L),
+        Account("220901", "其他应付款—应付资助款", "Grants payable", _L),
         Account("410101", "捐赠收入（非限定性）", "Donations, unrestricted", _I),
         Account("410102", "捐赠收入（限定性）", "Donations, restricted", _I, restricted=True),
         Account("410103", "捐赠收入—商会互助资金转入", "Donations from the mutual-aid fund", _I),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -451,3 +452,356 @@ class ServiceRow(Base):
         CheckConstraint("settle_entry_seq IS NULL OR advance_entry_seq IS NOT NULL",
                         name="settles_an_advance"),
     )
+
+
+# --- the foundation: income, grantees, grant rounds ---------------------------------------------
+INCOME_SOURCES = ("welfare_lottery", "fiscal", "enterprise", "social_organisation", "individual")
+RESTRICTIONS = ("none", "purpose", "round")
+ROUND_STATUSES = ("draft", "open", "review", "closed", "cancelled")
+APPLICATION_STATUSES = ("submitted", "approved", "rejected", "withdrawn")
+GRANT_STATUSES = ("active", "completed", "closed")
+ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+class IncomeRow(Base):
+    """Money the foundation received, by source, unrestricted or restricted."""
+
+    __tablename__ = "incomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(24))
+    donor: Mapped[str] = mapped_column(String(200))
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)
+    restriction: Mapped[str] = mapped_column(String(12))
+    purpose: Mapped[str | None] = mapped_column(String(300))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("grant_rounds.id"), index=True)
+    account: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(100))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"source IN {INCOME_SOURCES!r}", name="source"),
+        CheckConstraint(f"restriction IN {RESTRICTIONS!r}", name="restriction"),
+        CheckConstraint("(restriction = 'round') = (round_id IS NOT NULL)", name="round"),
+        CheckConstraint("restriction <> 'purpose' OR purpose IS NOT NULL", name="purpose"),
+    )
+
+
+class ReleaseRow(Base):
+    """Restricted income whose restriction was met, released to unrestricted net assets."""
+
+    __tablename__ = "restriction_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    income_id: Mapped[int] = mapped_column(ForeignKey("incomes.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    released_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class GranteeRow(Base):
+    """A social organisation (社会组织) that applies for grants."""
+
+    __tablename__ = "grantees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    registration: Mapped[str] = mapped_column(String(12))
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("registration IN ('registered', 'filed')", name="registration"),
+        CheckConstraint("length(credit_code) = 18", name="credit_code_length"),
+    )
+
+
+class RoundRow(Base):
+    """An open call (公开征集) of the venture-philanthropy programme."""
+
+    __tablename__ = "grant_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    eligibility: Mapped[str] = mapped_column(Text)
+    budget: Mapped[int] = mapped_column(BigInteger)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    quorum: Mapped[int] = mapped_column(SmallInteger)
+    majority: Mapped[str] = mapped_column(String(12))
+    assembly_required: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("budget > 0", name="budget_positive"),
+        CheckConstraint("opens_on <= closes_on", name="window"),
+        CheckConstraint("quorum >= 1", name="quorum"),
+        CheckConstraint("majority IN ('simple', 'two_thirds')", name="majority"),
+        CheckConstraint(f"status IN {ROUND_STATUSES!r}", name="status"),
+    )
+
+
+class CriterionRow(Base):
+    __tablename__ = "round_criteria"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    weight: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "name"),
+        UniqueConstraint("round_id", "position"),
+        CheckConstraint("weight BETWEEN 1 AND 100", name="weight"),
+    )
+
+
+class ReviewerRow(Base):
+    """A board member who reviews and votes in a round."""
+
+    __tablename__ = "round_reviewers"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id"), index=True)
+    grantee_id: Mapped[int] = mapped_column(ForeignKey("grantees.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    need: Mapped[str] = mapped_column(Text)
+    requested: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("requested > 0", name="requested_positive"),
+        CheckConstraint(f"status IN {APPLICATION_STATUSES!r}", name="status"),
+    )
+
+
+class BudgetLineRow(Base):
+    __tablename__ = "application_budget_lines"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    item: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class ProposedTrancheRow(Base):
+    __tablename__ = "application_tranches"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class AttachmentRow(Base):
+    """A document of an application, type-checked by its content and size-limited."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint(f"content_type IN {ATTACHMENT_TYPES!r}", name="content_type"),
+        CheckConstraint(f"size BETWEEN 1 AND {MAX_ATTACHMENT_BYTES}", name="size"),
+    )
+
+
+class DeclarationRow(Base):
+    """A reviewer's declaration of interest on one application, made before scoring."""
+
+    __tablename__ = "declarations"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    conflicted: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(300))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScoreRow(Base):
+    __tablename__ = "scores"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("round_criteria.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 100", name="score"),)
+
+
+class VoteRow(Base):
+    __tablename__ = "votes"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("choice IN ('for', 'against', 'abstain')", name="choice"),)
+
+
+class AssemblyVoteRow(Base):
+    """The residents' representative assembly's vote (居民代表大会) on an application."""
+
+    __tablename__ = "assembly_votes"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    against: Mapped[int] = mapped_column(Integer)
+    abstain: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("votes_for >= 0 AND against >= 0 AND abstain >= 0", name="counts"),
+    )
+
+
+class ResolutionRow(Base):
+    """The board's resolution on an application, with the tally it was decided on."""
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    decided_on: Mapped[date] = mapped_column(Date)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    against: Mapped[int] = mapped_column(Integer)
+    abstain: Mapped[int] = mapped_column(Integer)
+    recused: Mapped[int] = mapped_column(Integer)
+    quorum: Mapped[int] = mapped_column(SmallInteger)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("NOT passed OR votes_for + against + abstain >= quorum",
+                        name="quorum_met"),
+    )
+
+
+class GrantRow(Base):
+    """A committed grant: the amount of a passed application, paid in tranches."""
+
+    __tablename__ = "grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("grant_rounds.id"), index=True)
+    grantee_id: Mapped[int] = mapped_column(ForeignKey("grantees.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    commit_entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"),
+                                                  unique=True)
+    unspent_entry_seq: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.seq"),
+                                                          unique=True)
+    committed_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"status IN {GRANT_STATUSES!r}", name="status"),
+    )
+
+
+class TrancheRow(Base):
+    """A scheduled payment of a grant; `entry_seq` is set once, when it is paid."""
+
+    __tablename__ = "grant_tranches"
+
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    final: Mapped[bool] = mapped_column(Boolean)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    entry_seq: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.seq"),
+                                                  unique=True)
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("(paid_on IS NULL) = (entry_seq IS NULL)", name="paid"),
+    )
+
+
+class EvaluationRow(Base):
+    """An acceptance evaluation (验收评估) of a grant's project."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    evaluated_on: Mapped[date] = mapped_column(Date)
+    evaluators: Mapped[str] = mapped_column(String(300))
+    result: Mapped[str] = mapped_column(String(8))
+    notes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("result IN ('passed', 'failed')", name="result"),)
+
+
+class ClawbackRow(Base):
+    """Grant money the grantee paid back."""
+
+    __tablename__ = "clawbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    returned_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
