@@ -92,7 +92,8 @@ def test_posted_entries_cannot_be_updated_or_deleted(raw: Any, posted: list[Any]
 def test_truncate_is_refused_on_postgresql(pg_only: None, raw: Any, posted: list[Any]):
     for tables in ("postings", "journal_entries CASCADE",
                    "postings, journal_entries, vouchers, deposits, transfers, expenses,"
-                   " bridging_services",
+                   " bridging_services, incomes, grants, grant_tranches, clawbacks,"
+                   " restriction_releases, evaluations",
                    "postings RESTART IDENTITY"):
         refused(raw, sql(f"TRUNCATE {tables}"), match="append-only")
     # Without CASCADE PostgreSQL refuses even before the trigger (postings refer to entries).

@@ -64,7 +64,27 @@ TRIGGERS = {
         ("expenses", "expenses_no_update"),
     },
 }
-PG_FUNCTIONS = {"huzhu_account_identity", "huzhu_append_only", "huzhu_entry_admissible",
+# The foundation's grant records (migration 0006): kept as written, or never deleted, plus
+# the rules a row must meet.
+GRANT_KEPT = ("incomes", "restriction_releases", "declarations", "scores", "votes",
+              "assembly_votes", "resolutions", "evaluations", "clawbacks", "attachments")
+GRANT_NOT_DELETED = ("grantees", "grant_rounds", "round_criteria", "round_reviewers",
+                     "applications", "application_budget_lines", "application_tranches",
+                     "grants", "grant_tranches")
+GRANT_RULES = {("declarations", "declarations_by_reviewer"),
+               ("scores", "scores_need_declaration"), ("votes", "votes_need_declaration"),
+               ("grants", "grants_within_budget"),
+               ("restriction_releases", "releases_within_income"),
+               ("grants", "grants_fixed"), ("grant_tranches", "tranches_fixed"),
+               ("grant_tranches", "final_tranche_evaluated")}
+TRIGGERS["postgresql"] |= GRANT_RULES | {
+    (t, f"{t}_append_only") for t in GRANT_KEPT} | {
+    (t, f"{t}_no_delete") for t in GRANT_NOT_DELETED} | {
+    (t, f"{t}_no_truncate") for t in (*GRANT_KEPT, *GRANT_NOT_DELETED)}
+TRIGGERS["sqlite"] |= GRANT_RULES | {
+    (t, f"{t}_no_{event}") for t in GRANT_KEPT for event in ("update", "delete")} | {
+    (t, f"{t}_no_delete") for t in GRANT_NOT_DELETED}
+PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES), "huzhu_account_identity", "huzhu_append_only", "huzhu_entry_admissible",
                 "huzhu_entry_balanced", "huzhu_posting_sealed", "huzhu_audit_admissible",
                 "huzhu_deposit_fixed"}
 LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}

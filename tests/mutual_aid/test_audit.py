@@ -83,14 +83,14 @@ def member_id(uow: UnitOfWork) -> int:
 
 def failing_audit(monkeypatch: pytest.MonkeyPatch, action: str) -> None:
     """Make the use case's own audit record fail, after its entries were posted."""
-    real = ma._audit
+    real = ma.audit
 
     def audit(session: Any, actor: Actor, what: str, *args: Any, **details: Any) -> None:
         if what == action:
             raise RuntimeError(f"audit of {what} failed")
         real(session, actor, what, *args, **details)
 
-    monkeypatch.setattr(ma, "_audit", audit)
+    monkeypatch.setattr(ma, "audit", audit)
 
 
 def test_a_deposit_without_its_audit_record_is_not_written(
