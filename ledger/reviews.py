@@ -30,6 +30,7 @@ from ledger.core.grants import (
     Choice,
     ConflictOfInterest,
     DeclarationMissing,
+    Majority,
     NotAReviewer,
     OverCommitted,
     RoundNotInState,
@@ -299,7 +300,7 @@ def resolve(uow: UnitOfWork, actor: Actor, application_id: int, *, on: date) -> 
                                         f"{application.status}")
         tally = _tally(session, application_id)
         assembly = _assembly(session, application_id)
-        outcome = decide(tally, quorum=found.quorum, majority=found.majority,
+        outcome = decide(tally, quorum=found.quorum, majority=Majority(found.majority),
                          assembly=None if assembly is None else Tally(
                              assembly.votes_for, assembly.against, assembly.abstain, 0),
                          assembly_required=found.assembly_required)

@@ -248,13 +248,13 @@ class Outcome:
     reason: str  # passed | no_quorum | majority_against | assembly_missing | assembly_against
 
 
-def majority_met(votes_for: int, cast: int, rule: Majority) -> bool:
-    if rule is Majority.TWO_THIRDS:
+def majority_met(votes_for: int, cast: int, rule: Majority | str) -> bool:
+    if Majority(rule) is Majority.TWO_THIRDS:
         return cast > 0 and 3 * votes_for >= 2 * cast
     return 2 * votes_for > cast
 
 
-def decide(tally: Tally, *, quorum: int, majority: Majority,
+def decide(tally: Tally, *, quorum: int, majority: Majority | str,
            assembly: Tally | None = None, assembly_required: bool = False) -> Outcome:
     """A resolution passes with a quorum of distinct non-conflicted members voting, the
     majority rule met among their votes, and, if the round requires it, a residents'
