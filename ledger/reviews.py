@@ -292,6 +292,10 @@ def resolve(uow: UnitOfWork, actor: Actor, application_id: int, *, on: date) -> 
                                                                             found.id):
             raise NotAReviewer(f"{actor.username} is not a board reviewer of round "
                                f"#{found.id}")
+        declared = session.get(DeclarationRow, (application_id, actor.user_id))
+        if declared is not None and declared.conflicted:
+            raise ConflictOfInterest(f"{actor.username} is recused from application "
+                                     f"#{application_id} and cannot record its resolution")
         if found.status != RoundStatus.REVIEW.value:
             raise RoundNotInState(f"round #{found.id} is {found.status}; resolutions are "
                                   f"made while it is in review")
