@@ -12,7 +12,20 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import UnsupportedMediaType
 
-from . import auth, books, bridging, cli, i18n, mutual_aid, problems, staff_api, state, web
+from . import (
+    auth,
+    books,
+    bridging,
+    cli,
+    foundation_api,
+    grants_api,
+    i18n,
+    mutual_aid,
+    problems,
+    staff_api,
+    state,
+    web,
+)
 from .auth import public
 from .security import init_app as init_security
 
@@ -57,12 +70,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(staff_api.blp)
     api.register_blueprint(mutual_aid.blp)
     api.register_blueprint(bridging.blp)
+    api.register_blueprint(foundation_api.blp)
+    api.register_blueprint(grants_api.blp)
     auth.init_app(app)  # before CSRF: the error page of a refused form knows who is asking
     csrf.init_app(app)
     csrf.exempt(books.blp)  # the JSON API takes bearer tokens only, never the session cookie
     csrf.exempt(staff_api.blp)
     csrf.exempt(mutual_aid.blp)
     csrf.exempt(bridging.blp)
+    csrf.exempt(foundation_api.blp)
+    csrf.exempt(grants_api.blp)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)
@@ -70,8 +87,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def json_bodies_only() -> None:
-        if (request.path.startswith("/api/") and request.content_length
-                and not request.is_json):
+        """API bodies are JSON; a file upload is multipart/form-data, its size limited."""
+        if not request.path.startswith("/api/"):
+            return
+        if request.endpoint in grants_api.UPLOADS:
+            request.max_content_length = grants_api.MAX_UPLOAD_BODY  # 413 beyond it
+            if request.content_length and request.mimetype != "multipart/form-data":
+                raise UnsupportedMediaType("send the file as multipart/form-data, field 'file'")
+            return
+        if request.content_length and not request.is_json:
             raise UnsupportedMediaType("send the body as application/json")
 
     @app.get("/")

@@ -194,6 +194,15 @@ def _active(session: Session, grant_id: int) -> GrantRow:
     return row
 
 
+def _not_before(session: Session, row: GrantRow, on: date) -> None:
+    """A grant's money moves in date order: nothing before its commitment or last payment."""
+    paid = [t.paid_on for t in _tranches(session, row.id) if t.paid_on is not None]
+    latest = max([row.committed_on, *paid])
+    if on < latest:
+        raise InvalidInput(f"grant #{row.id} last moved on {latest}; this cannot be dated "
+                           f"before it", field="on")
+
+
 def _grantee_name(session: Session, row: GrantRow) -> str:
     grantee = session.get(GranteeRow, row.grantee_id)
     assert grantee is not None
@@ -223,9 +232,7 @@ def pay_tranche(uow: UnitOfWork, actor: Actor, grant_id: int, *, number: int, on
         if amount is not None and amount != scheduled:
             raise BeyondSchedule(f"tranche {number} is {scheduled.amount}, not "
                                  f"{amount.amount}", field="amount")
-        if on < row.committed_on:
-            raise InvalidInput(f"a tranche is paid on or after the commitment "
-                               f"({row.committed_on})", field="on")
+        _not_before(session, row, on)
         if tranche.final:
             latest = _evaluations(session, grant_id)
             if not latest or latest[-1].result != EvaluationResult.PASSED.value:
@@ -287,8 +294,7 @@ def close_grant(uow: UnitOfWork, actor: Actor, grant_id: int, *, on: date, reaso
 
     def work(session: Session) -> Grant:
         row = _active(session, grant_id)
-        if on < row.committed_on:
-            raise InvalidInput("a grant ends after its commitment", field="on")
+        _not_before(session, row, on)
         unpaid = row.amount - db.paid_total(session, grant_id)
         posted = post(uow, unspent_entry(grant_id=grant_id, amount=from_minor(unpaid), on=on,
                                          grantee=_grantee_name(session, row),
@@ -311,6 +317,7 @@ def claw_back(uow: UnitOfWork, actor: Actor, grant_id: int, *, amount: Money, on
 
     def work(session: Session) -> Grant:
         row = grant_row(session, grant_id, lock=True)
+        _not_before(session, row, on)
         paid = db.paid_total(session, grant_id) - db.clawed_back_total(session, grant_id)
         if amount > from_minor(paid):
             raise Conflict(f"grant #{grant_id} has paid out {from_minor(paid).amount} not yet "

@@ -411,7 +411,7 @@ def queue(uow: UnitOfWork, actor: Actor) -> list[QueueItem]:
             select(ApplicationRow, RoundRow).join(RoundRow, RoundRow.id == ApplicationRow.round_id)
             .where(RoundRow.status.in_((RoundStatus.OPEN.value, RoundStatus.REVIEW.value)),
                    ApplicationRow.status == ApplicationStatus.SUBMITTED.value)
-            .order_by(ApplicationRow.id)).tuples()
+            .order_by(ApplicationRow.id))
         for application, found in rows:
             if actor.user_id not in reviewers_of(session, found.id):
                 continue

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ledger.books import now
 from ledger.core.errors import InvalidInput, NotFound
 from ledger.core.grants import (
+    ApplicationNotInState,
     ApplicationStatus,
     Criterion,
     Majority,
@@ -178,8 +179,8 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: int) -> Round:
             ApplicationRow.round_id == row.id,
             ApplicationRow.status == ApplicationStatus.SUBMITTED.value).limit(1))
         if pending is not None:
-            raise InvalidInput(f"application #{pending} is still undecided; resolve or "
-                               f"withdraw every application first", field="status")
+            raise ApplicationNotInState(f"application #{pending} is still undecided; "
+                                        f"resolve or withdraw every application first")
 
     return _move(uow, actor, round_id, RoundStatus.CLOSED, check)
 

@@ -294,6 +294,8 @@ class Tranche:
 def check_budget(requested: Money, lines: Sequence[BudgetLine]) -> None:
     if not 1 <= len(lines) <= MAX_BUDGET_LINES:
         raise InvalidInput(f"the budget has 1 to {MAX_BUDGET_LINES} lines", field="budget")
+    if any(line.amount.amount <= 0 for line in lines):
+        raise InvalidInput("each budget line is a positive amount", field="budget")
     if any(not line.item.strip() or len(line.item) > 200 for line in lines):
         raise InvalidInput("each budget line names its item (1 to 200 characters)",
                            field="budget")
@@ -307,6 +309,8 @@ def check_schedule(requested: Money, tranches: Sequence[Tranche]) -> None:
     """Tranches numbered 1..n, due in order, adding up exactly to the amount requested."""
     if not 1 <= len(tranches) <= MAX_TRANCHES:
         raise InvalidInput(f"the schedule has 1 to {MAX_TRANCHES} tranches", field="tranches")
+    if any(t.amount.amount <= 0 for t in tranches):
+        raise InvalidInput("each tranche is a positive amount", field="tranches")
     if [t.number for t in tranches] != list(range(1, len(tranches) + 1)):
         raise InvalidInput("tranches are numbered 1, 2, 3 ... in order", field="tranches")
     if any(b.due_on < a.due_on for a, b in pairwise(tranches)):

@@ -3,7 +3,8 @@
 SQLite (the embedded default): WAL, foreign keys on, synchronous=FULL, a busy timeout, and
 every write transaction begins IMMEDIATE, so writers queue instead of failing half-way.
 
-PostgreSQL (production): READ COMMITTED plus explicit locks. Every write transaction first
+PostgreSQL (production): READ COMMITTED plus explicit locks for writers; readers run in
+REPEATABLE READ, one snapshot for the whole use case. Every write transaction first
 takes `LOCK TABLE journal_entries IN EXCLUSIVE MODE`: ledger writers run one at a time (the
 hash chain is a single sequence anyway), readers are never blocked, and a business rule checked
 inside a write transaction (a cap, a budget) cannot be raced by another writer. Serialisation
@@ -95,6 +96,16 @@ class UnitOfWork:
         """Run `work` in a read-only transaction (one consistent snapshot on SQLite)."""
         return self._run(work, write=False, lock_ledger=False)
 
+    @staticmethod
+    def _begin_postgresql(session: Session, *, write: bool, lock_ledger: bool) -> None:
+        """Writers take the books' lock; readers see one snapshot for all their statements
+        (REPEATABLE READ), so figures computed from several queries agree."""
+        connection = session.connection()
+        if not write:
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        elif lock_ledger:
+            connection.exec_driver_sql("LOCK TABLE journal_entries IN EXCLUSIVE MODE")
+
     def _run(self, work: Callable[[Session], T], *, write: bool, lock_ledger: bool) -> T:
         if self._session is not None:  # nested use case: join the outer transaction
             return work(self._session)
@@ -104,10 +115,8 @@ class UnitOfWork:
             self._session = session
             try:
                 with session.begin():
-                    if write and lock_ledger and self.dialect == "postgresql":
-                        session.connection().exec_driver_sql(
-                            "LOCK TABLE journal_entries IN EXCLUSIVE MODE"
-                        )
+                    if self.dialect == "postgresql":
+                        self._begin_postgresql(session, write=write, lock_ledger=lock_ledger)
                     return work(session)
             except DBAPIError as error:
                 if attempt == MAX_ATTEMPTS or not is_transient(error):

@@ -17,13 +17,16 @@ PARAMETER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 #: Values for the path parameters of the API's routes (things that exist, mostly).
 ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "voucher_id": "1",
-             "token_id": "1", "username": "fm2"}
+             "token_id": "1", "username": "fm2", "income_id": "1", "grantee_id": "1",
+             "round_id": "1", "application_id": "1", "attachment_id": "1", "grant_id": "1"}
 SPEC_ROUTE = "/api/openapi.json"
 
 EVERYONE = frozenset({"admin1", "fm1", "fm2", "board1", "aud1", "multi1"})
 ADMINS = frozenset({"admin1"})
 PREPARERS = frozenset({"admin1", "fm1", "fm2", "multi1"})  # fund managers and admins
 AUDITORS = frozenset({"admin1", "aud1"})
+BOARD = frozenset({"board1", "multi1"})  # board members
+RESOLVERS = BOARD | ADMINS
 #: Who may call each route of the API (by the issue's rules, not read from the code).
 WHO_MAY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/entities"): EVERYONE,
@@ -72,6 +75,45 @@ WHO_MAY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/expenses"): EVERYONE,
     ("POST", "/api/expenses"): PREPARERS,
     ("GET", "/api/fund/position"): EVERYONE,
+    ("GET", "/api/incomes"): EVERYONE,
+    ("POST", "/api/incomes"): PREPARERS,
+    ("GET", "/api/incomes/<int:income_id>"): EVERYONE,
+    ("POST", "/api/incomes/<int:income_id>/releases"): PREPARERS,
+    ("GET", "/api/foundation/funds"): EVERYONE,
+    ("GET", "/api/grantees"): EVERYONE,
+    ("POST", "/api/grantees"): PREPARERS,
+    ("GET", "/api/grantees/<int:grantee_id>"): EVERYONE,
+    ("GET", "/api/rounds"): EVERYONE,
+    ("POST", "/api/rounds"): PREPARERS,
+    ("GET", "/api/rounds/<int:round_id>"): EVERYONE,
+    ("POST", "/api/rounds/<int:round_id>/open"): PREPARERS,
+    ("POST", "/api/rounds/<int:round_id>/review"): PREPARERS,
+    ("POST", "/api/rounds/<int:round_id>/close"): PREPARERS,
+    ("POST", "/api/rounds/<int:round_id>/cancel"): PREPARERS,
+    ("GET", "/api/rounds/<int:round_id>/ranking"): EVERYONE,
+    ("GET", "/api/rounds/<int:round_id>/history"): EVERYONE,
+    ("GET", "/api/applications"): EVERYONE,
+    ("POST", "/api/applications"): PREPARERS,
+    ("GET", "/api/applications/<int:application_id>"): EVERYONE,
+    ("POST", "/api/applications/<int:application_id>/withdraw"): PREPARERS,
+    ("POST", "/api/applications/<int:application_id>/attachments"): PREPARERS,
+    ("GET", "/api/attachments/<int:attachment_id>"): EVERYONE,
+    ("GET", "/api/applications/<int:application_id>/history"): EVERYONE,
+    ("GET", "/api/applications/<int:application_id>/minutes.pdf"): EVERYONE,
+    ("GET", "/api/applications/<int:application_id>/review"): EVERYONE,
+    ("POST", "/api/applications/<int:application_id>/declaration"): BOARD,
+    ("POST", "/api/applications/<int:application_id>/scores"): BOARD,
+    ("POST", "/api/applications/<int:application_id>/votes"): BOARD,
+    ("POST", "/api/applications/<int:application_id>/assembly-vote"): PREPARERS,
+    ("POST", "/api/applications/<int:application_id>/resolutions"): RESOLVERS,
+    ("GET", "/api/reviews/queue"): BOARD,
+    ("GET", "/api/grants"): EVERYONE,
+    ("GET", "/api/grants/<int:grant_id>"): EVERYONE,
+    ("POST", "/api/grants/<int:grant_id>/payments"): PREPARERS,
+    ("POST", "/api/grants/<int:grant_id>/evaluations"): PREPARERS,
+    ("POST", "/api/grants/<int:grant_id>/close"): PREPARERS,
+    ("POST", "/api/grants/<int:grant_id>/clawbacks"): PREPARERS,
+    ("GET", "/api/grants/<int:grant_id>/history"): EVERYONE,
 }
 
 

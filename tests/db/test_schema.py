@@ -76,7 +76,9 @@ GRANT_RULES = {("declarations", "declarations_by_reviewer"),
                ("grants", "grants_within_budget"),
                ("restriction_releases", "releases_within_income"),
                ("grants", "grants_fixed"), ("grant_tranches", "tranches_fixed"),
-               ("grant_tranches", "final_tranche_evaluated")}
+               ("grant_tranches", "final_tranche_evaluated"),
+               ("grant_tranches", "final_tranche_evaluated_on_insert"),
+               ("grant_rounds", "rounds_budget_covers_commitments")}
 TRIGGERS["postgresql"] |= GRANT_RULES | {
     (t, f"{t}_append_only") for t in GRANT_KEPT} | {
     (t, f"{t}_no_delete") for t in GRANT_NOT_DELETED} | {
@@ -84,8 +86,8 @@ TRIGGERS["postgresql"] |= GRANT_RULES | {
 TRIGGERS["sqlite"] |= GRANT_RULES | {
     (t, f"{t}_no_{event}") for t in GRANT_KEPT for event in ("update", "delete")} | {
     (t, f"{t}_no_delete") for t in GRANT_NOT_DELETED}
-PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES), "huzhu_account_identity", "huzhu_append_only", "huzhu_entry_admissible",
-                "huzhu_entry_balanced", "huzhu_posting_sealed", "huzhu_audit_admissible",
+PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES), "huzhu_account_identity",
+                "huzhu_append_only", "huzhu_entry_admissible", "huzhu_entry_balanced", "huzhu_posting_sealed", "huzhu_audit_admissible",
                 "huzhu_deposit_fixed"}
 LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}
 HEAD = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()

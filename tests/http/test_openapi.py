@@ -81,6 +81,17 @@ POSTS = {
     "/api/deposits/{deposit_id}/reversal", "/api/transfers",
     "/api/services", "/api/services/{service_id}/approve", "/api/services/{service_id}/reject",
     "/api/services/{service_id}/activate", "/api/services/{service_id}/end", "/api/expenses",
+    "/api/incomes", "/api/incomes/{income_id}/releases", "/api/grantees",
+    "/api/rounds", "/api/rounds/{round_id}/open", "/api/rounds/{round_id}/review",
+    "/api/rounds/{round_id}/close", "/api/rounds/{round_id}/cancel",
+    "/api/applications", "/api/applications/{application_id}/withdraw",
+    "/api/applications/{application_id}/attachments",
+    "/api/applications/{application_id}/declaration",
+    "/api/applications/{application_id}/scores", "/api/applications/{application_id}/votes",
+    "/api/applications/{application_id}/assembly-vote",
+    "/api/applications/{application_id}/resolutions",
+    "/api/grants/{grant_id}/payments", "/api/grants/{grant_id}/evaluations",
+    "/api/grants/{grant_id}/close", "/api/grants/{grant_id}/clawbacks",
 }
 
 

@@ -139,7 +139,9 @@ def test_security_headers_on_every_kind_of_response(api: Api, subtests: Any) -> 
 # --- reads never write ----------------------------------------------------------------------
 ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "slug": "unbalanced-entry",
-             "filename": "nope.css", "voucher_id": "1", "token_id": "1", "username": "fm1"}
+             "filename": "nope.css", "voucher_id": "1", "token_id": "1", "username": "fm1",
+             "income_id": "1", "grantee_id": "1", "round_id": "1", "application_id": "1",
+             "attachment_id": "1", "grant_id": "1"}
 
 
 def test_get_requests_never_change_the_database(app: Any, api: Api) -> None:

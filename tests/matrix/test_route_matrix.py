@@ -16,6 +16,7 @@ The requests run on SQLite only: authorisation does not depend on the database.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ STAFF = frozenset({ADMIN, FM, BOARD, AUDITOR})
 EVERYONE = STAFF | {ANON}
 ADMIN_ONLY = frozenset({ADMIN})
 PREPARERS = frozenset({ADMIN, FM})
+BOARD_ONLY = frozenset({BOARD})
+RESOLVERS = frozenset({ADMIN, BOARD})
 #: Who asks, in this order: anonymous first, then one account per role.
 IDENTITIES: tuple[str, ...] = (ANON, ADMIN, FM, BOARD, AUDITOR)
 ACCOUNT_OF = {ADMIN: "admin1", FM: "fm1", BOARD: "board1", AUDITOR: "aud1"}
@@ -105,6 +108,48 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("bridging.list_expenses", "GET"): STAFF,
     ("bridging.record_expense", "POST"): PREPARERS,
     ("bridging.fund_position", "GET"): STAFF,
+    # the foundation (JSON API): everyone reads; fund managers and admins record
+    ("foundation.list_incomes", "GET"): STAFF,
+    ("foundation.record_income", "POST"): PREPARERS,
+    ("foundation.get_income", "GET"): STAFF,
+    ("foundation.release_restriction", "POST"): PREPARERS,
+    ("foundation.funds", "GET"): STAFF,
+    ("foundation.list_grantees", "GET"): STAFF,
+    ("foundation.register_grantee", "POST"): PREPARERS,
+    ("foundation.get_grantee", "GET"): STAFF,
+    # grants (JSON API): everyone reads; fund managers and admins run rounds, applications and
+    # grants; board members declare, score and vote; board members or admins resolve
+    ("grants.list_rounds", "GET"): STAFF,
+    ("grants.create_round", "POST"): PREPARERS,
+    ("grants.get_round", "GET"): STAFF,
+    ("grants.open_round", "POST"): PREPARERS,
+    ("grants.start_review", "POST"): PREPARERS,
+    ("grants.close_round", "POST"): PREPARERS,
+    ("grants.cancel_round", "POST"): PREPARERS,
+    ("grants.round_ranking", "GET"): STAFF,
+    ("grants.round_history", "GET"): STAFF,
+    ("grants.list_applications", "GET"): STAFF,
+    ("grants.submit_application", "POST"): PREPARERS,
+    ("grants.get_application", "GET"): STAFF,
+    ("grants.withdraw_application", "POST"): PREPARERS,
+    ("grants.add_attachment", "POST"): PREPARERS,
+    ("grants.get_attachment", "GET"): STAFF,
+    ("grants.application_history", "GET"): STAFF,
+    ("grants.application_minutes", "GET"): STAFF,
+    ("grants.get_review", "GET"): STAFF,
+    ("grants.declare", "POST"): BOARD_ONLY,
+    ("grants.score", "POST"): BOARD_ONLY,
+    ("grants.vote", "POST"): BOARD_ONLY,
+    ("grants.record_assembly_vote", "POST"): PREPARERS,
+    ("grants.resolve", "POST"): RESOLVERS,
+    ("grants.review_queue", "GET"): BOARD_ONLY,
+    ("grants.list_grants", "GET"): STAFF,
+    ("grants.get_grant", "GET"): STAFF,
+    ("grants.pay_tranche", "POST"): PREPARERS,
+    ("grants.evaluate", "POST"): PREPARERS,
+    ("grants.close_grant", "POST"): PREPARERS,
+    ("grants.claw_back", "POST"): PREPARERS,
+    ("grants.grant_history", "GET"): STAFF,
     # staff pages: logging in and out, the dashboard, my password, my access tokens
     ("staff.login", "GET"): EVERYONE,
     ("staff.login", "POST"): EVERYONE,
@@ -281,11 +326,48 @@ def sqlite_only(backend: str) -> None:
         pytest.skip("authorisation does not depend on the database: SQLite only")
 
 
-def _api_post(client: Any, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+def _api_post(client: Any, path: str, body: dict[str, Any] | None, headers: dict[str, str],
+              status: int = 201) -> Any:
     response = client.post(path, json=body,
                            headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
-    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.status_code == status, response.get_data(as_text=True)
     return response.get_json()
+
+
+def _grant_programme(client: Any, staff_accounts: Staff) -> dict[str, int]:
+    """An income, a grantee, a round reviewed by board1, an application with a file, and the
+    grant its resolution committed: the ids of each."""
+    admin, board = staff_accounts.bearer("admin1"), staff_accounts.bearer("board1")
+    income = _api_post(client, "/api/incomes", {
+        "source": "welfare_lottery", "donor": "福彩", "amount": "100000.00",
+        "received_on": "2026-01-05"}, admin)
+    grantee = _api_post(client, "/api/grantees", {
+        "name_zh": "新塍镇社会工作服务中心", "credit_code": "52330411MJ0000001E",
+        "registration": "registered", "contact_name": "陈", "contact_phone": "138",
+        "bank_name": "嘉兴银行", "bank_account": "6228"}, admin)
+    found = _api_post(client, "/api/rounds", {
+        "title": "matrix round", "description": "d", "eligibility": "e", "budget": "50000.00",
+        "opens_on": "2026-02-01", "closes_on": "2026-03-31", "quorum": 1,
+        "criteria": [{"name": "需求", "weight": 100}], "reviewers": ["board1"]}, admin)
+    _api_post(client, f"/api/rounds/{found['id']}/open", None, admin, 200)
+    application = _api_post(client, "/api/applications", {
+        "round_id": found["id"], "grantee_id": grantee["id"], "title": "t", "need": "n",
+        "requested": "50000.00", "budget": [{"item": "i", "amount": "50000.00"}],
+        "tranches": [{"number": 1, "due_on": "2026-05-01", "amount": "50000.00"}],
+        "submitted_on": "2026-02-15"}, admin)
+    upload = client.post(f"/api/applications/{application['id']}/attachments",
+                         data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")},
+                         content_type="multipart/form-data",
+                         headers={**admin, "Idempotency-Key": str(uuid.uuid4())})
+    assert upload.status_code == 201, upload.get_data(as_text=True)
+    _api_post(client, f"/api/rounds/{found['id']}/review", None, admin, 200)
+    path = f"/api/applications/{application['id']}"
+    _api_post(client, f"{path}/declaration", {"conflicted": False}, board)
+    _api_post(client, f"{path}/votes", {"choice": "for"}, board)
+    resolution = _api_post(client, f"{path}/resolutions", {"on": "2026-04-01"}, board)
+    return {"income_id": income["id"], "grantee_id": grantee["id"], "round_id": found["id"],
+            "application_id": application["id"], "attachment_id": upload.get_json()["id"],
+            "grant_id": resolution["grant_id"]}
 
 
 @pytest.fixture
@@ -331,6 +413,7 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
         "seq": entry["seq"], "voucher_id": voucher["id"], "username": "victim1",
         "member_id": member["id"], "deposit_id": deposit["id"], "service_id": service["id"],
         "entity_code": "fund", "code": "1002", "slug": "forbidden", "filename": "huzhu.css",
+        **_grant_programme(client, staff_accounts),
     }, spare_tokens=spare)
 
 

@@ -84,6 +84,9 @@ _TRANCHE_CHANGED = (
     " OR NEW.due_on <> OLD.due_on OR NEW.amount <> OLD.amount"
     " OR NEW.final <> OLD.final OR OLD.entry_seq IS NOT NULL"
 )
+_BUDGET_BELOW_COMMITTED = (
+    "NEW.budget < (SELECT coalesce(sum(g.amount), 0) FROM grants g WHERE g.round_id = NEW.id)"
+)
 _FINAL_UNEVALUATED = (
     "NEW.final AND NEW.entry_seq IS NOT NULL AND (SELECT e.result FROM"
     " evaluations e WHERE e.grant_id = NEW.grant_id ORDER BY"
@@ -139,6 +142,20 @@ RULES = (  # (name, table, events, condition, message)
         "UPDATE",
         _TRANCHE_CHANGED,
         "a tranche is paid once and its schedule never changes",
+    ),
+    (
+        "rounds_budget_covers_commitments",
+        "grant_rounds",
+        "UPDATE",
+        _BUDGET_BELOW_COMMITTED,
+        "commitments would exceed the round budget",
+    ),
+    (
+        "final_tranche_evaluated_on_insert",
+        "grant_tranches",
+        "INSERT",
+        _FINAL_UNEVALUATED,
+        "the final tranche needs a passed evaluation",
     ),
     (
         "final_tranche_evaluated",
