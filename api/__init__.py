@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=grants_api.MAX_UPLOAD_BODY,  # an attachment and its form: 413 beyond
     )
     _session_settings(app, test_config or {})
     if test_config:

@@ -9,7 +9,16 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask, request, url_for
 from werkzeug.routing import BuildError
 
-from . import accounts, audit, fund, pages, vouchers  # noqa: F401 - they add routes to pages.bp
+from . import (  # noqa: F401 - importing them adds their routes to the blueprints
+    accounts,
+    audit,
+    foundation_reviews,
+    foundation_rounds,
+    fund,
+    grants,
+    pages,
+    vouchers,
+)
 from .common import account_label, entity_name, local_time, may, role_label, role_labels
 
 
@@ -48,6 +57,7 @@ def here() -> str:
 def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(fund.bp)  # the mutual-aid fund's pages, under /staff/fund
+    app.register_blueprint(grants.bp)  # the foundation's pages, under /staff/foundation
     app.jinja_env.filters.update(local_time=local_time, amount=amount_text,
                                  role_label=role_label, role_labels=role_labels,
                                  entity_name=entity_name)

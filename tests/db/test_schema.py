@@ -87,8 +87,8 @@ TRIGGERS["sqlite"] |= GRANT_RULES | {
     (t, f"{t}_no_{event}") for t in GRANT_KEPT for event in ("update", "delete")} | {
     (t, f"{t}_no_delete") for t in GRANT_NOT_DELETED}
 PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES), "huzhu_account_identity",
-                "huzhu_append_only", "huzhu_entry_admissible", "huzhu_entry_balanced", "huzhu_posting_sealed", "huzhu_audit_admissible",
-                "huzhu_deposit_fixed"}
+                "huzhu_append_only", "huzhu_entry_admissible", "huzhu_entry_balanced",
+                "huzhu_posting_sealed", "huzhu_audit_admissible", "huzhu_deposit_fixed"}
 LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}
 HEAD = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
 

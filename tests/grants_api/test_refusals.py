@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from api.grants_api import MAX_UPLOAD_BODY
 from ledger.db.models import MAX_ATTACHMENT_BYTES
 

@@ -16,8 +16,6 @@ import hashlib
 from typing import Any
 from urllib.parse import quote
 
-import pytest
-
 from ..http.helpers import Api
 from .helpers import (
     CRITERIA,
