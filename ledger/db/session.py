@@ -93,7 +93,7 @@ class UnitOfWork:
         return self._run(work, write=True, lock_ledger=lock_ledger)
 
     def read(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a read-only transaction (one consistent snapshot on SQLite)."""
+        """Run `work` in a read-only transaction: one consistent snapshot on both databases."""
         return self._run(work, write=False, lock_ledger=False)
 
     @staticmethod
