@@ -7,7 +7,9 @@ does not answer the PostgreSQL runs are skipped, unless HUZHU_REQUIRE_PG=1 (CI),
 is an error.
 
 After each such test the books are checked: the chain verifies and both entities' trial
-balances balance. A test that tampers with the books on purpose is marked `tampers`.
+balances balance. A test that tampers with the books on purpose is marked `tampers`. The
+conftests of the fund's and the foundation's tests check the audit log's chain as well
+(`audit_chain_checked`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ledger.core.chart import ENTITIES
 from ledger.core.staff import Actor
 from ledger.db import migrate
 from ledger.db.balances import trial_balance
-from ledger.db.chain import verify
+from ledger.db.chain import verify, verify_audit
 from ledger.db.session import UnitOfWork, make_engine
 
 BACKENDS = ("sqlite", "postgresql")
@@ -167,6 +169,21 @@ def assert_books_sound(engine: Engine) -> None:
     for code in ENTITIES:
         tb = uow.read(lambda s, code=code: trial_balance(s, code, date.max))
         assert tb.balanced, f"trial balance of {code} does not balance: {tb.totals()}"
+
+
+@pytest.fixture
+def audit_chain_checked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test with a database, the audit log's chain verifies as well (a conftest's
+    autouse fixture requests this for all of its tests)."""
+    if "engine" not in request.fixturenames:
+        yield
+        return
+    if "pg_only" in request.fixturenames:
+        request.getfixturevalue("pg_only")  # skip before building a database for nothing
+    engine: Engine = request.getfixturevalue("engine")  # set up first: torn down after this
+    yield
+    report = UnitOfWork(engine).read(verify_audit)
+    assert report.ok, f"audit chain broken after the test: {report.reason}"
 
 
 @pytest.fixture

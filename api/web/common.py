@@ -1,23 +1,28 @@
 """What the staff pages share: names in the current language, formatting, who may see a link,
-and domain errors told in words the reader can act on."""
+values read from forms, and domain errors told in words the reader can act on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import g
+from flask import Response, flash, g, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from moneyed import Money
+from wtforms import Field
 
 from ledger.books import BOOKS_TIMEZONE
 from ledger.core import errors
 from ledger.core.chart import ENTITIES, Account, chart_of
-from ledger.core.money import decimal_places, from_minor
+from ledger.core.credit_code import ALPHABET, check_character
+from ledger.core.entries import EARLIEST_DATE, LATEST_DATE
+from ledger.core.money import DEFAULT_CURRENCY, decimal_places, from_minor, parse_money
 from ledger.core.staff import (
     MAX_PASSWORD,
     MIN_PASSWORD,
@@ -42,6 +47,10 @@ VOUCHER_STATUS_LABELS = {
     "approved": _l("Approved and posted"),
     "rejected": _l("Rejected"),
 }
+T = TypeVar("T")
+R = TypeVar("R")
+#: '350,000.00': thousands grouped with commas.
+_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 
 
 def chinese() -> bool:
@@ -111,6 +120,99 @@ def may(endpoint: str) -> bool:
     if roles is None:
         return False
     return roles == PUBLIC or any(r in user.roles for r in roles)
+
+
+# --- values read from forms -----------------------------------------------------------------
+def add_error(field: Field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def read_amount(field: Field, *, required: bool = True) -> Money | None:
+    """The field's amount in CNY, or None with the reason next to the field. '350,000.00' is
+    read as grouped thousands; any other comma is refused (never read as a decimal point)."""
+    typed = (field.data or "").strip()
+    if not typed and not required:
+        return None
+    if _GROUPED.match(typed):
+        typed = typed.replace(",", "")
+    try:
+        return parse_money(typed, DEFAULT_CURRENCY)
+    except errors.InvalidAmount as error:
+        add_error(field, explain(error))
+        return None
+
+
+def amount_of(field: Field) -> Money | None:
+    """A required amount field's value, if it passed its own validators."""
+    return read_amount(field) if field.data and not field.errors else None
+
+
+def date_for_books(field: Field) -> bool:
+    """Whether a date that goes into a journal entry is one the books accept."""
+    day = field.data
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        add_error(field, _("Enter a date between %(first)s and %(last)s.",
+                           first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()))
+        return False
+    return True
+
+
+def choice_ok(field: Field, message: str) -> bool:
+    """Whether a select or radio field holds one of its choices (else the message)."""
+    if field.data not in {str(value) for value, _label in field.choices or ()}:
+        add_error(field, message)
+        return False
+    return True
+
+
+def posted_with_choice(form: FlaskForm, field: Field, message: str) -> bool:
+    """Whether the posted form validates and its choice field, when filled in, holds one of its
+    choices (else the message; an empty field is left to its own required check)."""
+    valid = form.validate_on_submit()
+    if field.data:
+        valid = choice_ok(field, message) and valid
+    return valid
+
+
+def carry_out(action: Callable[[], T], *, refused: Callable[[errors.LedgerError], R],
+              then: Callable[[T], R]) -> R:
+    """Make a change of the books: what `then` answers with its result, or, when the books
+    refuse it, what `refused` answers with the refusal (the page again, saying why)."""
+    try:
+        made = action()
+    except errors.LedgerError as error:
+        return refused(error)
+    return then(made)
+
+
+def done(message: str, endpoint: str, /, *, category: str = "success", **args: Any
+         ) -> Response:
+    """After a change is made: the message, shown on the page the person is sent to."""
+    flash(message, category)
+    return redirect(url_for(endpoint, **args))
+
+
+def credit_code_problem(error: errors.LedgerError, typed: str, taken: str) -> str | None:
+    """A refused unified social credit code, in words (None for other refusals); `taken` says
+    that the code is registered already (a member's, a grantee's)."""
+    if error.field != "credit_code":
+        return None
+    if isinstance(error, errors.AlreadyExists):
+        return taken
+    code = typed.strip().upper()
+    if len(code) != 18:
+        return _("A unified social credit code has 18 characters; this one has %(count)s.",
+                 count=len(code))
+    wrong = "".join(sorted({c for c in code if c not in ALPHABET}))
+    if wrong:
+        return _("A credit code uses digits and capital letters other than I, O, S, V and Z; "
+                 "“%(characters)s” cannot appear in it.", characters=wrong)
+    if not code[2:8].isdigit():
+        return _("Characters 3 to 8 (the administrative division) must be digits.")
+    if code[17] != check_character(code[:17]):
+        return _("The last character (the check character) does not match the first 17: "
+                 "look for a typing mistake.")
+    return None
 
 
 # --- domain errors, told in the reader's language ---------------------------------------------

@@ -3,7 +3,6 @@ forms, rows of the table fields, names, the quorum's progress and the history of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,16 +13,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from moneyed import Money
-from wtforms import Field, FieldList
+from wtforms import FieldList
 
 from ledger import applications as apps
 from ledger import foundation, grantees, grants, rounds, staff
 from ledger.core.audit import AuditRecord
-from ledger.core.credit_code import ALPHABET, check_character
-from ledger.core.entries import EARLIEST_DATE, LATEST_DATE
 from ledger.core.errors import (
     AlreadyExists,
-    InvalidAmount,
     InvalidInput,
     LedgerError,
     NotFound,
@@ -42,13 +38,12 @@ from ledger.core.grants import (
     RoundNotInState,
     Tranche,
 )
-from ledger.core.money import DEFAULT_CURRENCY, parse_money
 from ledger.core.staff import Role
 from ledger.expenses import InsufficientFunds
 
 from ..state import uow
 from .audit import present
-from .common import chinese, explain, money
+from .common import add_error, chinese, explain, money, read_amount
 from .grants_forms import CHOICE_LABELS, REASON_LABELS, RESTRICTION_LABELS, SOURCE_LABELS
 
 #: The words of a refusal, for the errors of the foundation's use cases.
@@ -95,8 +90,9 @@ FIELD_TEXTS: dict[str, Any] = {
     "evaluated_on": _l("An evaluation is dated on or after the commitment and not before the "
                        "latest evaluation."),
 }
+#: A grantee's credit code that is registered already.
+GRANTEE_TAKEN = _l("A grantee with this credit code is registered already.")
 T = TypeVar("T")
-_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 
 
 def foundation_explain(error: LedgerError) -> str:
@@ -106,7 +102,7 @@ def foundation_explain(error: LedgerError) -> str:
         if found is not None:
             return str(found)
     if isinstance(error, AlreadyExists) and error.field == "credit_code":
-        return _("A grantee with this credit code is registered already.")
+        return str(GRANTEE_TAKEN)
     field_text = FIELD_TEXTS.get(error.field or "")
     if field_text is not None and not isinstance(error, NotFound):
         return str(field_text)
@@ -114,10 +110,6 @@ def foundation_explain(error: LedgerError) -> str:
 
 
 # --- forms ----------------------------------------------------------------------------------
-def add_error(field: Field, message: str) -> None:
-    field.errors = [*field.errors, message]
-
-
 def attach(form: FlaskForm, error: LedgerError, text: str | None = None) -> None:
     """Show a refusal next to the field it names, or above the form."""
     message = text or foundation_explain(error)
@@ -137,44 +129,6 @@ def refusal(form: FlaskForm, error: LedgerError, text: str | None = None) -> str
         attach(form, error, text)
         return None
     return text or foundation_explain(error)
-
-
-def read_amount(field: Field, *, required: bool = True) -> Money | None:
-    """The field's amount in CNY, or None with the reason next to the field. '350,000.00' is
-    read as grouped thousands; any other comma is refused."""
-    typed = (field.data or "").strip()
-    if not typed and not required:
-        return None
-    if _GROUPED.match(typed):
-        typed = typed.replace(",", "")
-    try:
-        return parse_money(typed, DEFAULT_CURRENCY)
-    except InvalidAmount as error:
-        add_error(field, explain(error))
-        return None
-
-
-def amount_of(field: Field) -> Money | None:
-    """A required amount field's value, if it passed its own validators."""
-    return read_amount(field) if field.data and not field.errors else None
-
-
-def date_for_books(field: Field) -> bool:
-    """Whether a date that goes into a journal entry is one the books accept."""
-    day = field.data
-    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-        add_error(field, _("Enter a date between %(first)s and %(last)s.",
-                           first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()))
-        return False
-    return True
-
-
-def choice_ok(field: Field, message: str) -> bool:
-    """Whether a select or radio field holds one of its choices (else the message)."""
-    if field.data not in {str(value) for value, _label in field.choices or ()}:
-        add_error(field, message)
-        return False
-    return True
 
 
 def shown_at(status: int, endpoint: str, **args: Any) -> dict[str, Callable[[], str]]:
@@ -308,28 +262,6 @@ def board_choices() -> list[tuple[str, str]]:
     """Active board members, as (username, 'Display name (username)')."""
     return [(u.username, f"{u.display_name} ({u.username})") for u in staff.users(uow())
             if Role.BOARD_MEMBER in u.roles and not u.disabled]
-
-
-def credit_code_problem(error: LedgerError, typed: str) -> str | None:
-    """A refused credit code, in words (None for other refusals)."""
-    if error.field != "credit_code":
-        return None
-    if isinstance(error, AlreadyExists):
-        return _("A grantee with this credit code is registered already.")
-    code = typed.strip().upper()
-    if len(code) != 18:
-        return _("A unified social credit code has 18 characters; this one has %(count)s.",
-                 count=len(code))
-    wrong = "".join(sorted({c for c in code if c not in ALPHABET}))
-    if wrong:
-        return _("A credit code uses digits and capital letters other than I, O, S, V and Z; "
-                 "“%(characters)s” cannot appear in it.", characters=wrong)
-    if not code[2:8].isdigit():
-        return _("Characters 3 to 8 (the administrative division) must be digits.")
-    if code[17] != check_character(code[:17]):
-        return _("The last character (the check character) does not match the first 17: "
-                 "look for a typing mistake.")
-    return None
 
 
 # --- the quorum -----------------------------------------------------------------------------

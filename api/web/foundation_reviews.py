@@ -6,9 +6,10 @@ Routes of the `foundation` blueprint (api/web/grants.py)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, render_template, send_file, url_for
+from flask import Response, abort, g, render_template, send_file
 from flask_babel import gettext as _
 
 from ledger import applications as apps
@@ -30,10 +31,9 @@ from ..auth import STAFF, current_actor, requires
 from ..mutual_aid import MANAGERS
 from ..problems import status_for
 from ..state import uow
+from .common import carry_out, date_for_books, done, posted_with_choice
 from .foundation_common import (
     QuorumProgress,
-    choice_ok,
-    date_for_books,
     found_or_404,
     history,
     refusal,
@@ -144,15 +144,27 @@ def _outcome_now(review: reviews.Review) -> str:
     return str(REASON_LABELS[outcome.reason])
 
 
-def _refused(application_id: int, name: str, form: Any, error: LedgerError,
-             text: str | None = None) -> Page:
-    return _application_page(apps.get_application(uow(), application_id),
-                             status=status_for(error), error=refusal(form, error, text),
-                             **{name: form})
+def _refusal(application_id: int, name: str, form: Any,
+             known: Mapping[type[LedgerError], str] | None = None
+             ) -> Callable[[LedgerError], Page]:
+    """The application's page again after a refused step, the refusal on the step's form or at
+    the top (`known`: the words for some refusals, instead of the usual ones)."""
+    def page(error: LedgerError) -> Page:
+        text = next((t for cls, t in (known or {}).items() if isinstance(error, cls)), None)
+        return _application_page(apps.get_application(uow(), application_id),
+                                 status=status_for(error), error=refusal(form, error, text),
+                                 **{name: form})
+    return page
 
 
 def _invalid(found: apps.Application, name: str, form: Any) -> Page:
     return _application_page(found, status=422, **{name: form})
+
+
+def _back(application_id: int, message: str, category: str = "success") -> Page:
+    """To the application's page, with the message."""
+    return done(message, "foundation_pages.application", category=category,
+                application_id=application_id)
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -170,13 +182,12 @@ def add_attachment(application_id: int) -> Page:
         form.file.errors = [*form.file.errors, _("This file is larger than 5 MB; attach a "
                                                  "smaller one.")]
         return _invalid(found, "attachment_form", form)
-    try:
-        made = apps.add_attachment(uow(), current_actor(), application_id,
-                                   filename=upload.filename, content=content)
-    except LedgerError as error:
-        return _refused(application_id, "attachment_form", form, error)
-    flash(_("“%(name)s” is attached.", name=made.filename), "success")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+    return carry_out(
+        lambda: apps.add_attachment(uow(), current_actor(), application_id,
+                                    filename=upload.filename, content=content),
+        refused=_refusal(application_id, "attachment_form", form),
+        then=lambda made: _back(application_id,
+                                _("“%(name)s” is attached.", name=made.filename)))
 
 
 @bp.get("/applications/<int:application_id>/attachments/<int:attachment_id>")
@@ -203,12 +214,11 @@ def withdraw_application(application_id: int) -> Page:
     form = WithdrawForm(prefix="withdraw")
     if not form.validate_on_submit():
         return _invalid(found, "withdraw_form", form)
-    try:
-        apps.withdraw_application(uow(), current_actor(), application_id)
-    except LedgerError as error:
-        return _refused(application_id, "withdraw_form", form, error)
-    flash(_("Application #%(id)s is withdrawn.", id=application_id), "success")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+    return carry_out(
+        lambda: apps.withdraw_application(uow(), current_actor(), application_id),
+        refused=_refusal(application_id, "withdraw_form", form),
+        then=lambda _withdrawn: _back(
+            application_id, _("Application #%(id)s is withdrawn.", id=application_id)))
 
 
 # --- the reviewer's steps -------------------------------------------------------------------
@@ -217,25 +227,20 @@ def withdraw_application(application_id: int) -> Page:
 def declare(application_id: int) -> Page:
     found = found_or_404(apps.get_application, application_id)
     form = DeclareForm(prefix="declare")
-    valid = form.validate_on_submit()
-    if form.conflicted.data:
-        valid = choice_ok(form.conflicted, _("Choose one.")) and valid
-    if not valid:
+    if not posted_with_choice(form, form.conflicted, _("Choose one.")):
         return _invalid(found, "declare_form", form)
     conflicted = form.conflicted.data == "yes"
-    try:
-        reviews.declare(uow(), current_actor(), application_id, conflicted=conflicted,
-                        note=form.note.data or "")
-    except LedgerError as error:
-        text = (_("You have declared on this application already.")
-                if isinstance(error, AlreadyExists) else None)
-        return _refused(application_id, "declare_form", form, error, text)
     if conflicted:
-        flash(_("Your conflict of interest is recorded: you are recused from scoring and "
-                "voting on this application."), "success")
+        message = _("Your conflict of interest is recorded: you are recused from scoring and "
+                    "voting on this application.")
     else:
-        flash(_("Your declaration is recorded: no conflict of interest."), "success")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+        message = _("Your declaration is recorded: no conflict of interest.")
+    return carry_out(
+        lambda: reviews.declare(uow(), current_actor(), application_id, conflicted=conflicted,
+                                note=form.note.data or ""),
+        refused=_refusal(application_id, "declare_form", form, {
+            AlreadyExists: _("You have declared on this application already.")}),
+        then=lambda _declared: _back(application_id, message))
 
 
 @bp.post("/applications/<int:application_id>/scores")
@@ -247,15 +252,12 @@ def score(application_id: int) -> Page:
     if not form.validate_on_submit():
         return _invalid(found, "score_form", form)
     scores = {c.name: form[f"c{i}"].data for i, c in enumerate(criteria)}
-    try:
-        made = reviews.score(uow(), current_actor(), application_id, scores)
-    except LedgerError as error:
-        text = (_("You have scored this application already; scores are final.")
-                if isinstance(error, AlreadyExists) else None)
-        return _refused(application_id, "score_form", form, error, text)
-    flash(_("Your scores are recorded; weighted, they give %(score)s.", score=made.weighted),
-          "success")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+    return carry_out(
+        lambda: reviews.score(uow(), current_actor(), application_id, scores),
+        refused=_refusal(application_id, "score_form", form, {
+            AlreadyExists: _("You have scored this application already; scores are final.")}),
+        then=lambda made: _back(application_id, _(
+            "Your scores are recorded; weighted, they give %(score)s.", score=made.weighted)))
 
 
 @bp.post("/applications/<int:application_id>/vote")
@@ -263,18 +265,14 @@ def score(application_id: int) -> Page:
 def vote(application_id: int) -> Page:
     found = found_or_404(apps.get_application, application_id)
     form = VoteForm(prefix="vote")
-    valid = form.validate_on_submit()
-    if form.choice.data:
-        valid = choice_ok(form.choice, _("Choose for, against or abstain.")) and valid
-    if not valid:
+    if not posted_with_choice(form, form.choice, _("Choose for, against or abstain.")):
         return _invalid(found, "vote_form", form)
     choice = Choice(form.choice.data)
-    try:
-        reviews.vote(uow(), current_actor(), application_id, choice)
-    except LedgerError as error:
-        return _refused(application_id, "vote_form", form, error)
-    flash(_("Your vote is recorded: %(choice)s.", choice=CHOICE_LABELS[choice]), "success")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+    return carry_out(
+        lambda: reviews.vote(uow(), current_actor(), application_id, choice),
+        refused=_refusal(application_id, "vote_form", form),
+        then=lambda _vote: _back(application_id, _("Your vote is recorded: %(choice)s.",
+                                                   choice=CHOICE_LABELS[choice])))
 
 
 # --- the assembly and the resolution --------------------------------------------------------
@@ -285,17 +283,16 @@ def assembly_vote(application_id: int) -> Page:
     form = AssemblyForm(prefix="assembly")
     if not form.validate_on_submit():
         return _invalid(found, "assembly_form", form)
-    try:
-        reviews.record_assembly_vote(uow(), current_actor(), application_id,
-                                     held_on=form.held_on.data,
-                                     votes_for=form.votes_for.data, against=form.against.data,
-                                     abstain=form.abstain.data)
-    except LedgerError as error:
-        text = (_("The residents' assembly's vote on this application is recorded already.")
-                if isinstance(error, AlreadyExists) else None)
-        return _refused(application_id, "assembly_form", form, error, text)
-    flash(_("The residents' assembly's vote is recorded."), "success")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+    return carry_out(
+        lambda: reviews.record_assembly_vote(
+            uow(), current_actor(), application_id, held_on=form.held_on.data,
+            votes_for=form.votes_for.data, against=form.against.data,
+            abstain=form.abstain.data),
+        refused=_refusal(application_id, "assembly_form", form, {
+            AlreadyExists: _("The residents' assembly's vote on this application is recorded "
+                             "already.")}),
+        then=lambda _vote: _back(application_id,
+                                 _("The residents' assembly's vote is recorded.")))
 
 
 @bp.post("/applications/<int:application_id>/resolution")
@@ -306,20 +303,21 @@ def resolve(application_id: int) -> Page:
     valid = form.validate_on_submit()
     if not (date_for_books(form.on) and valid):
         return _invalid(found, "resolve_form", form)
-    try:
-        made = reviews.resolve(uow(), current_actor(), application_id, on=form.on.data)
-    except LedgerError as error:
-        text = (_("You declared a conflict of interest on this application, so you are "
-                  "recused and cannot record its resolution.")
-                if isinstance(error, ConflictOfInterest) else None)
-        return _refused(application_id, "resolve_form", form, error, text)
-    outcome = REASON_LABELS.get(made.reason, made.reason)
+    return carry_out(
+        lambda: reviews.resolve(uow(), current_actor(), application_id, on=form.on.data),
+        refused=_refusal(application_id, "resolve_form", form, {
+            ConflictOfInterest: _("You declared a conflict of interest on this application, "
+                                  "so you are recused and cannot record its resolution.")}),
+        then=lambda made: _resolved(application_id, made))
+
+
+def _resolved(application_id: int, made: reviews.Resolution) -> Page:
     if made.passed:
-        flash(_("The resolution passed: grant #%(id)s is committed.", id=made.grant_id),
-              "success")
-    else:
-        flash(_("The resolution is recorded: %(outcome)s.", outcome=outcome), "info")
-    return redirect(url_for("foundation_pages.application", application_id=application_id))
+        return _back(application_id, _("The resolution passed: grant #%(id)s is committed.",
+                                       id=made.grant_id))
+    return _back(application_id, _("The resolution is recorded: %(outcome)s.",
+                                   outcome=REASON_LABELS.get(made.reason, made.reason)),
+                 category="info")
 
 
 @bp.get("/applications/<int:application_id>/minutes.pdf")

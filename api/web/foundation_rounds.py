@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -26,13 +26,11 @@ from ..auth import STAFF, current_actor, requires
 from ..mutual_aid import MANAGERS
 from ..problems import status_for
 from ..state import uow
-from .common import money
+from .common import amount_of, choice_ok, done, money, posted_with_choice
 from .foundation_common import (
-    amount_of,
     attach,
     board_choices,
     budget_rows,
-    choice_ok,
     criteria_problem,
     criteria_rows,
     found_or_404,
@@ -82,9 +80,7 @@ def new_round() -> Page:
         form.opens_on.data = books.today()
         form.majority.data = Majority.SIMPLE.value
         return page()
-    valid = form.validate_on_submit()
-    if form.majority.data:
-        valid = choice_ok(form.majority, _("Choose one of the listed rules.")) and valid
+    valid = posted_with_choice(form, form.majority, _("Choose one of the listed rules."))
     if not form.reviewers.errors and not form.reviewers.data:
         form.reviewers.errors = [*form.reviewers.errors, _("Choose at least one reviewer.")]
         valid = False
@@ -114,9 +110,9 @@ def new_round() -> Page:
                      "(%(count)s).", count=len(reviewers))
         attach(form, error, text)
         return page(status_for(error))
-    flash(_("Round #%(id)s “%(title)s” is set up as a draft. Opening it reserves its budget.",
-            id=made.id, title=made.title), "success")
-    return redirect(url_for("foundation_pages.round", round_id=made.id))
+    return done(_("Round #%(id)s “%(title)s” is set up as a draft. Opening it reserves its "
+                  "budget.", id=made.id, title=made.title),
+                "foundation_pages.round", round_id=made.id)
 
 
 @bp.get("/rounds/<int:round_id>", endpoint="round")
@@ -146,7 +142,7 @@ def _round_page(found: rounds.Round, *, status: int = 200, error: str | None = N
     return page, status
 
 
-def _move(round_id: int, name: str, action: Any, done: str) -> Page:
+def _move(round_id: int, name: str, action: Any, message: str) -> Page:
     """Open, start the review of, close or cancel a round, after its box is ticked."""
     found = found_or_404(rounds.get_round, round_id)
     cls, prefix = ROUND_FORMS[name]
@@ -170,8 +166,7 @@ def _move(round_id: int, name: str, action: Any, done: str) -> Page:
                      "undecided ones.")
         return _round_page(found_or_404(rounds.get_round, round_id), status=status_for(error),
                            error=refusal(form, error, text), **{name: form})
-    flash(done, "success")
-    return redirect(url_for("foundation_pages.round", round_id=round_id))
+    return done(message, "foundation_pages.round", round_id=round_id)
 
 
 def _status_label(status: RoundStatus) -> str:
@@ -262,6 +257,5 @@ def new_application(round_id: int) -> Page:
                      status=_status_label(found.status))
         attach(form, error, text)
         return page(status_for(error))
-    flash(_("Application #%(id)s “%(title)s” is received.", id=made.id, title=made.title),
-          "success")
-    return redirect(url_for("foundation_pages.application", application_id=made.id))
+    return done(_("Application #%(id)s “%(title)s” is received.", id=made.id, title=made.title),
+                "foundation_pages.application", application_id=made.id)

@@ -41,18 +41,14 @@ from wtforms import Field
 from ledger import books, bridging, expenses, staff
 from ledger import mutual_aid as ma
 from ledger.bridging import OverCap, Service, ServiceNotFound
-from ledger.core.credit_code import ALPHABET, check_character
-from ledger.core.entries import EARLIEST_DATE, LATEST_DATE
 from ledger.core.errors import (
-    AlreadyExists,
     AlreadyReversed,
     Conflict,
-    InvalidAmount,
     InvalidInput,
     LedgerError,
     SelfApproval,
 )
-from ledger.core.money import DEFAULT_CURRENCY, parse_money
+from ledger.core.money import DEFAULT_CURRENCY
 from ledger.core.mutual_aid import (
     EXPENSE_ACCOUNTS,
     FUND,
@@ -74,7 +70,17 @@ from ..mutual_aid import (
 )
 from ..problems import status_for  # the API's status for each refusal
 from ..state import uow
-from .common import chinese, explain, money
+from .common import (
+    add_error,
+    amount_of,
+    chinese,
+    choice_ok,
+    credit_code_problem,
+    date_for_books,
+    explain,
+    money,
+    posted_with_choice,
+)
 from .forms import EmptyForm
 from .fund_forms import (
     CATEGORY_LABELS,
@@ -120,7 +126,6 @@ FUND_ERRORS: dict[type[LedgerError], Any] = {
     SelfApproval: _l("You requested this service yourself: another fund manager or "
                      "administrator must approve or reject it."),
 }
-_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _PERCENT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
 
 
@@ -134,10 +139,6 @@ def fund_explain(error: LedgerError) -> str:
     return explain(error)
 
 
-def _add(field: Field, message: str) -> None:
-    field.errors = [*field.errors, message]
-
-
 def _attach(form: FlaskForm, error: LedgerError, text: str | None = None) -> None:
     """Show a refusal next to the field it names, or above the form."""
     message = text or fund_explain(error)
@@ -145,38 +146,7 @@ def _attach(form: FlaskForm, error: LedgerError, text: str | None = None) -> Non
     if field is None or error.field == "csrf_token":
         form.form_errors.append(message)
     else:
-        _add(field, message)
-
-
-def _amount(field: Field) -> Money | None:
-    """The field's amount in CNY, or None with the reason next to the field. '350,000.00' is
-    read as grouped thousands; any other comma is refused (never read as a decimal point)."""
-    typed = (field.data or "").strip()
-    if _GROUPED.match(typed):
-        typed = typed.replace(",", "")
-    try:
-        return parse_money(typed, DEFAULT_CURRENCY)
-    except InvalidAmount as error:
-        _add(field, explain(error))
-        return None
-
-
-def _date_for_books(field: Field) -> bool:
-    """Whether a date that goes into a journal entry is one the books accept."""
-    day = field.data
-    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-        _add(field, _("Enter a date between %(first)s and %(last)s.",
-                      first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()))
-        return False
-    return True
-
-
-def _choice(field: Field, message: str) -> bool:
-    """Whether a select or radio field holds one of its choices (else the message)."""
-    if field.data not in {str(value) for value, _label in field.choices or ()}:
-        _add(field, message)
-        return False
-    return True
+        add_error(field, message)
 
 
 def _shown_at(url: str) -> dict[str, Callable[[], str]]:
@@ -215,13 +185,13 @@ def _active_member_choices(form: DepositForm | ServiceForm) -> list[ma.Member]:
 
 def _member_id(form: DepositForm | ServiceForm) -> int | None:
     if not form.member_id.data:
-        _add(form.member_id, _("Choose a member enterprise."))
+        add_error(form.member_id, _("Choose a member enterprise."))
         return None
     listed = {value for value, _label in form.member_id.choices or ()}
     if form.member_id.data not in listed:
         named = _find_member(form.member_id.data)
-        _add(form.member_id, str(FUND_ERRORS[ma.MemberNotActive]) if named
-             else _("Choose one of the listed members."))  # listed: all the active ones
+        add_error(form.member_id, str(FUND_ERRORS[ma.MemberNotActive]) if named
+                  else _("Choose one of the listed members."))  # listed: all the active ones
         return None
     return int(form.member_id.data)
 
@@ -322,34 +292,15 @@ def new_member() -> Page:
                 contact_name=form.contact_name.data or "",
                 contact_phone=form.contact_phone.data or "", joined_on=form.joined_on.data)
         except LedgerError as error:
-            _attach(form, error, _member_problem(error, form.credit_code.data or ""))
+            _attach(form, error, credit_code_problem(
+                error, form.credit_code.data or "",
+                _("A member with this credit code is registered already.")))
             status = status_for(error)
         else:
             flash(_("%(name)s is registered as a member.", name=member_name(member)),
                   "success")
             return redirect(url_for("fund.member", member_id=member.id))
     return render_template("staff/fund/member_new.html", form=form), status
-
-
-def _member_problem(error: LedgerError, typed: str) -> str | None:
-    if error.field != "credit_code":
-        return None
-    if isinstance(error, AlreadyExists):
-        return _("A member with this credit code is registered already.")
-    code = typed.strip().upper()
-    if len(code) != 18:
-        return _("A unified social credit code has 18 characters; this one has %(count)s.",
-                 count=len(code))
-    wrong = "".join(sorted({c for c in code if c not in ALPHABET}))
-    if wrong:
-        return _("A credit code uses digits and capital letters other than I, O, S, V and Z; "
-                 "“%(characters)s” cannot appear in it.", characters=wrong)
-    if not code[2:8].isdigit():
-        return _("Characters 3 to 8 (the administrative division) must be digits.")
-    if code[17] != check_character(code[:17]):
-        return _("The last character (the check character) does not match the first 17: "
-                 "look for a typing mistake.")
-    return None
 
 
 @bp.route("/members/<int:member_id>")
@@ -378,7 +329,7 @@ def set_member_status(member_id: int) -> Page:
     form = MemberStatusForm()
     back = _shown_at(url_for("fund.member", member_id=member_id))
     if not (form.validate_on_submit()
-            and _choice(form.status, _("Choose one of the listed statuses."))):
+            and choice_ok(form.status, _("Choose one of the listed statuses."))):
         return _member_page(member, status_form=form, status=422, **back)
     new = MemberStatus(form.status.data)
     if new is member.status:
@@ -409,9 +360,9 @@ def new_deposit() -> Page:
                                inactive=inactive)
     valid = form.validate_on_submit()
     member_id = _member_id(form)
-    method_ok = _choice(form.method, _("Choose one of the listed payment methods."))
-    amount = _amount(form.amount) if form.amount.data and not form.amount.errors else None
-    dated = _date_for_books(form.received_on)
+    method_ok = choice_ok(form.method, _("Choose one of the listed payment methods."))
+    amount = amount_of(form.amount)
+    dated = date_for_books(form.received_on)
     if not (valid and member_id and method_ok and amount and dated):
         return render_template("staff/fund/deposit_new.html", form=form, active=active), 422
     try:
@@ -485,11 +436,11 @@ def reverse_deposit(deposit_id: int) -> Page:
     if row.reversed:  # the page says so, and shows no form
         return page(status_for(AlreadyReversed("")))
     valid = form.validate_on_submit()
-    valid = _date_for_books(form.effective_date) and valid
+    valid = date_for_books(form.effective_date) and valid
     if valid and form.effective_date.data < earliest:
-        _add(form.effective_date, _("The reversal cannot be dated before %(date)s (the deposit "
-                                    "or the transfer of its share).",
-                                    date=earliest.isoformat()))
+        add_error(form.effective_date, _("The reversal cannot be dated before %(date)s (the "
+                                         "deposit or the transfer of its share).",
+                                         date=earliest.isoformat()))
         valid = False
     if not valid:
         return page(422)
@@ -531,7 +482,7 @@ def _transfers_page(form: TransferForm, status: int = 200) -> Page:
 def make_transfer() -> Page:
     form = TransferForm()
     valid = form.validate_on_submit()
-    if not (_date_for_books(form.made_on) and valid):
+    if not (date_for_books(form.made_on) and valid):
         return _transfers_page(form, 422)
     try:
         made = ma.transfer_to_foundation(uow(), current_actor(), made_on=form.made_on.data)
@@ -582,11 +533,10 @@ def new_service() -> Page:
         return page(inactive=inactive, exposure=_exposure_of(chosen))
     valid = form.validate_on_submit()
     member_id = _member_id(form)
-    amount = (_amount(form.loan_amount) if form.loan_amount.data and not form.loan_amount.errors
-              else None)
+    amount = amount_of(form.loan_amount)
     start, end = form.bridge_from.data, form.bridge_to.data
     if start and end and end < start:
-        _add(form.bridge_to, _("The bridge ends before it starts."))
+        add_error(form.bridge_to, _("The bridge ends before it starts."))
         valid = False
     if not (valid and member_id and amount):
         return page(422)
@@ -703,10 +653,8 @@ def reject_service(service_id: int) -> Page:
 def activate_service(service_id: int) -> Page:
     found = _service_or_404(service_id)
     form = ActivateForm()
-    valid = form.validate_on_submit()
-    if form.advance.data:
-        valid = _choice(form.advance, _("Choose yes or no.")) and valid
-    if not (_date_for_books(form.on) and valid):
+    valid = posted_with_choice(form, form.advance, _("Choose yes or no."))
+    if not (date_for_books(form.on) and valid):
         return _service_page(found, status=422, activate_form=form, shown_after_post=True)
     advance = form.advance.data == "yes"
     try:
@@ -729,10 +677,8 @@ def end_service(service_id: int) -> Page:
     found = _service_or_404(service_id)
     form = EndForm()
     form.outcome.choices = _end_choices(found)
-    valid = form.validate_on_submit()
-    if form.outcome.data:
-        valid = _choice(form.outcome, _("Choose one of the listed outcomes.")) and valid
-    if not (_date_for_books(form.on) and valid):
+    valid = posted_with_choice(form, form.outcome, _("Choose one of the listed outcomes."))
+    if not (date_for_books(form.on) and valid):
         return _service_page(found, status=422, end_form=form, shown_after_post=True)
     outcome = ServiceStatus(form.outcome.data)
     try:
@@ -766,9 +712,9 @@ def _expenses_page(form: ExpenseForm, status: int = 200) -> Page:
 def record_expense() -> Page:
     form = ExpenseForm()
     valid = form.validate_on_submit()
-    valid = _choice(form.category, _("Choose one of the listed categories.")) and valid
-    amount = _amount(form.amount) if form.amount.data and not form.amount.errors else None
-    dated = _date_for_books(form.spent_on)
+    valid = choice_ok(form.category, _("Choose one of the listed categories.")) and valid
+    amount = amount_of(form.amount)
+    dated = date_for_books(form.spent_on)
     if not (valid and amount and dated):
         return _expenses_page(form, 422)
     try:
@@ -821,13 +767,11 @@ def _policies_page(form: PolicyForm, found: list[SplitPolicy] | None = None,
 def add_policy() -> Page:
     form = PolicyForm()
     valid = form.validate_on_submit()
-    valid = _choice(form.remainder_rule, _("Choose one of the listed rules.")) and valid
+    valid = choice_ok(form.remainder_rule, _("Choose one of the listed rules.")) and valid
     share = _share(form.operating_share)
-    service_amount = (_amount(form.service_amount)
-                      if form.service_amount.data and not form.service_amount.errors else None)
-    per_deposit = (_amount(form.per_deposit)
-                   if form.per_deposit.data and not form.per_deposit.errors else None)
-    dated = _date_for_books(form.effective_from)
+    service_amount = amount_of(form.service_amount)
+    per_deposit = amount_of(form.per_deposit)
+    dated = date_for_books(form.effective_from)
     if not (valid and share is not None and service_amount and per_deposit and dated):
         return _policies_page(form, status=422)
     try:
@@ -858,6 +802,6 @@ def _share(field: Field) -> Decimal | None:
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
         value = None
     if value is None or value > 100:
-        _add(field, _("Enter a percentage from 0 to 100 with at most two decimals, e.g. 30."))
+        add_error(field, _("Enter a percentage from 0 to 100 with at most two decimals, e.g. 30."))
         return None
     return value / 100

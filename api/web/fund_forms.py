@@ -55,10 +55,12 @@ def required_date(label: Any, **kwargs: Any) -> LocalDateField:
     return LocalDateField(label, validators=[InputRequired(message=REQUIRED)], **kwargs)
 
 
-def text(label: Any, limit: int, *, required: bool = True, **kwargs: Any) -> StringField:
+def text(label: Any, limit: int, *, required: bool = True, field: type[StringField] = StringField,
+         **kwargs: Any) -> StringField:
+    """A text of at most `limit` characters (`field`: TextAreaField for several lines)."""
     first = DataRequired(message=REQUIRED) if required else Optional()
-    return StringField(label, validators=[first, Length(max=limit, message=too_long(limit))],
-                       **kwargs)
+    return field(label, validators=[first, Length(max=limit, message=too_long(limit))],
+                 **kwargs)
 
 
 # --- members ----------------------------------------------------------------------------------

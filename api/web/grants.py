@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from moneyed import Money
 
@@ -38,13 +38,19 @@ from ..auth import STAFF, current_actor, requires
 from ..mutual_aid import MANAGERS  # fund managers and administrators
 from ..problems import status_for
 from ..state import uow
-from .common import money
-from .foundation_common import (
+from .common import (
     amount_of,
-    attach,
+    carry_out,
     choice_ok,
     credit_code_problem,
     date_for_books,
+    done,
+    money,
+    posted_with_choice,
+)
+from .foundation_common import (
+    GRANTEE_TAKEN,
+    attach,
     found_or_404,
     grantee_name,
     grantee_names,
@@ -189,9 +195,9 @@ def new_income() -> Page:
     except LedgerError as error:
         attach(form, error)
         return page(status_for(error))
-    flash(_("Income #%(id)s is recorded and posted: %(amount)s from %(source)s.", id=made.id,
-            amount=money(made.amount), source=SOURCE_LABELS[made.source]), "success")
-    return redirect(url_for("foundation_pages.income", income_id=made.id))
+    return done(_("Income #%(id)s is recorded and posted: %(amount)s from %(source)s.",
+                  id=made.id, amount=money(made.amount), source=SOURCE_LABELS[made.source]),
+                "foundation_pages.income", income_id=made.id)
 
 
 @bp.get("/income/<int:income_id>")
@@ -236,9 +242,9 @@ def release_income(income_id: int) -> Page:
         message = refusal(form, error, text)
         return _income_page(foundation.income(uow(), income_id), form, status_for(error),
                             message)
-    flash(_("%(amount)s of income #%(id)s is released from its restriction.",
-            amount=money(amount), id=income_id), "success")
-    return redirect(url_for("foundation_pages.income", income_id=income_id))
+    return done(_("%(amount)s of income #%(id)s is released from its restriction.",
+                  amount=money(amount), id=income_id),
+                "foundation_pages.income", income_id=income_id)
 
 
 # --- grantees -------------------------------------------------------------------------------
@@ -268,11 +274,12 @@ def new_grantee() -> Page:
                 contact_phone=form.contact_phone.data or "",
                 bank_name=form.bank_name.data or "", bank_account=form.bank_account.data or "")
         except LedgerError as error:
-            attach(form, error, credit_code_problem(error, form.credit_code.data or ""))
+            attach(form, error, credit_code_problem(error, form.credit_code.data or "",
+                                                    str(GRANTEE_TAKEN)))
             status = status_for(error)
         else:
-            flash(_("%(name)s is registered as a grantee.", name=grantee_name(made)), "success")
-            return redirect(url_for("foundation_pages.grantee", grantee_id=made.id))
+            return done(_("%(name)s is registered as a grantee.", name=grantee_name(made)),
+                        "foundation_pages.grantee", grantee_id=made.id)
     return render_template("staff/foundation/grantee_new.html", form=form), status
 
 
@@ -338,6 +345,11 @@ def latest_move(found: grants.Grant) -> date:
     return max([found.committed_on, *(t.paid_on for t in found.tranches if t.paid_on)])
 
 
+def _back(grant_id: int, message: str) -> Page:
+    """To the grant's page, with the message."""
+    return done(message, "foundation_pages.grant", grant_id=grant_id)
+
+
 def _refused(found: grants.Grant, error: LedgerError, **forms: Any) -> Page:
     """The grant page again, with the refusal on the form that caused it or at the top."""
     form = next(iter(forms.values()))
@@ -362,20 +374,21 @@ def pay_tranche(grant_id: int) -> Page:
         valid = False
     if not valid:
         return _grant_page(found, status=422, pay_form=form)
-    try:
-        paid = grants.pay_tranche(uow(), current_actor(), grant_id, number=int(typed),
-                                  on=form.on.data)
-    except LedgerError as error:
-        return _refused(found, error, pay_form=form)
-    tranche = paid.tranches[int(typed) - 1]
-    if paid.status is GrantStatus.COMPLETED:
-        flash(_("Tranche %(number)s (%(amount)s) is paid and posted; every tranche is paid and "
-                "the grant is completed.", number=tranche.number, amount=money(tranche.amount)),
-              "success")
-    else:
-        flash(_("Tranche %(number)s (%(amount)s) is paid and posted.", number=tranche.number,
-                amount=money(tranche.amount)), "success")
-    return redirect(url_for("foundation_pages.grant", grant_id=grant_id))
+    return carry_out(
+        lambda: grants.pay_tranche(uow(), current_actor(), grant_id, number=int(typed),
+                                   on=form.on.data),
+        refused=lambda error: _refused(found, error, pay_form=form),
+        then=lambda paid: _back(grant_id, _paid(paid.tranches[int(typed) - 1],
+                                                paid.status is GrantStatus.COMPLETED)))
+
+
+def _paid(tranche: grants.TrancheState, completed: bool) -> str:
+    if completed:
+        return _("Tranche %(number)s (%(amount)s) is paid and posted; every tranche is paid "
+                 "and the grant is completed.", number=tranche.number,
+                 amount=money(tranche.amount))
+    return _("Tranche %(number)s (%(amount)s) is paid and posted.", number=tranche.number,
+             amount=money(tranche.amount))
 
 
 @bp.post("/grants/<int:grant_id>/evaluation")
@@ -383,20 +396,18 @@ def pay_tranche(grant_id: int) -> Page:
 def evaluate(grant_id: int) -> Page:
     found = found_or_404(grants.get_grant, grant_id)
     form = EvaluationForm(prefix="evaluation")
-    valid = form.validate_on_submit()
-    if form.result.data:
-        valid = choice_ok(form.result, _("Choose passed or failed.")) and valid
-    if not valid:
+    if not posted_with_choice(form, form.result, _("Choose passed or failed.")):
         return _grant_page(found, status=422, evaluation_form=form)
-    try:
-        grants.evaluate(uow(), current_actor(), grant_id, evaluated_on=form.evaluated_on.data,
-                        evaluators=form.evaluators.data or "",
-                        result=EvaluationResult(form.result.data), notes=form.notes.data or "")
-    except LedgerError as error:
-        return _refused(found, error, evaluation_form=form)
-    flash(_("The acceptance evaluation is recorded: %(result)s.",
-            result=EVALUATION_LABELS[EvaluationResult(form.result.data)]), "success")
-    return redirect(url_for("foundation_pages.grant", grant_id=grant_id))
+    result = EvaluationResult(form.result.data)
+    return carry_out(
+        lambda: grants.evaluate(uow(), current_actor(), grant_id,
+                                evaluated_on=form.evaluated_on.data,
+                                evaluators=form.evaluators.data or "", result=result,
+                                notes=form.notes.data or ""),
+        refused=lambda error: _refused(found, error, evaluation_form=form),
+        then=lambda _evaluated: _back(grant_id, _(
+            "The acceptance evaluation is recorded: %(result)s.",
+            result=EVALUATION_LABELS[result])))
 
 
 @bp.post("/grants/<int:grant_id>/close")
@@ -407,14 +418,13 @@ def close_grant(grant_id: int) -> Page:
     valid = form.validate_on_submit()
     if not (date_for_books(form.on) and valid):
         return _grant_page(found, status=422, close_form=form)
-    try:
-        closed = grants.close_grant(uow(), current_actor(), grant_id, on=form.on.data,
-                                    reason=form.reason.data or "")
-    except LedgerError as error:
-        return _refused(found, error, close_form=form)
-    flash(_("Grant #%(id)s has ended early; %(amount)s not paid returns to the available "
-            "funds.", id=grant_id, amount=money(closed.unspent_returned)), "success")
-    return redirect(url_for("foundation_pages.grant", grant_id=grant_id))
+    return carry_out(
+        lambda: grants.close_grant(uow(), current_actor(), grant_id, on=form.on.data,
+                                   reason=form.reason.data or ""),
+        refused=lambda error: _refused(found, error, close_form=form),
+        then=lambda closed: _back(grant_id, _(
+            "Grant #%(id)s has ended early; %(amount)s not paid returns to the available "
+            "funds.", id=grant_id, amount=money(closed.unspent_returned))))
 
 
 @bp.post("/grants/<int:grant_id>/clawback")
@@ -426,16 +436,18 @@ def claw_back(grant_id: int) -> Page:
     amount = amount_of(form.amount)
     if not (date_for_books(form.on) and valid and amount):
         return _grant_page(found, status=422, clawback_form=form)
-    try:
-        grants.claw_back(uow(), current_actor(), grant_id, amount=amount, on=form.on.data,
-                         reason=form.reason.data or "")
-    except LedgerError as error:
+
+    def refused(error: LedgerError) -> Page:
         if error.field == "amount":
             form.amount.errors = [*form.amount.errors, _(
                 "At most %(amount)s can come back: what was paid and not yet returned.",
                 amount=money(found.paid - found.clawed_back))]
             return _grant_page(found, status=status_for(error), clawback_form=form)
         return _refused(found, error, clawback_form=form)
-    flash(_("%(amount)s returned by the grantee is recorded and posted.", amount=money(amount)),
-          "success")
-    return redirect(url_for("foundation_pages.grant", grant_id=grant_id))
+
+    return carry_out(
+        lambda: grants.claw_back(uow(), current_actor(), grant_id, amount=amount,
+                                 on=form.on.data, reason=form.reason.data or ""),
+        refused=refused,
+        then=lambda _clawback: _back(grant_id, _(
+            "%(amount)s returned by the grantee is recorded and posted.", amount=money(amount))))

@@ -53,7 +53,7 @@ from ledger.core.grants import (
 )
 
 from .forms import REQUIRED, CheckboxesField, LocalDateField, too_long
-from .fund_forms import amount_field, required_date, text
+from .fund_forms import AMOUNT_ATTRIBUTES, amount_field, required_date, text
 
 # --- labels of the foundation's codes, in the reader's language ---------------------------------
 SOURCE_LABELS = {
@@ -152,17 +152,14 @@ def whole(label: Any, low: int, high: int, *, required: bool = True, **kwargs: A
         render_kw={"inputmode": "numeric", "autocomplete": "off"}, **kwargs)
 
 
-def long_text(label: Any, limit: int, *, required: bool = False, **kwargs: Any) -> TextAreaField:
-    first = DataRequired(message=REQUIRED) if required else Optional()
-    return TextAreaField(label, validators=[first, Length(max=limit, message=too_long(limit))],
-                         **kwargs)
+def long_text(label: Any, limit: int, *, required: bool = False, **kwargs: Any) -> StringField:
+    return text(label, limit, required=required, field=TextAreaField, **kwargs)
 
 
 def optional_amount(label: Any) -> StringField:
     """An amount in a row of a table (required only when the row is used)."""
     return StringField(label, validators=[Length(max=24, message=too_long(24))],
-                       render_kw={"inputmode": "decimal", "autocomplete": "off",
-                                  "placeholder": "0.00"})
+                       render_kw=dict(AMOUNT_ATTRIBUTES))
 
 
 def confirmation(label: Any) -> BooleanField:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -116,11 +117,12 @@ class Problems:
             f"HTTP {r.status}: {r.request.method} {r.url}"))
 
 
-@pytest.fixture
-def browser_page(chromium: Any, live_server: str) -> Iterator[tuple[Any, Problems]]:
+@contextmanager
+def watched_page(browser: Any, base_url: str, width: int = 1280, height: int = 800
+                 ) -> Iterator[tuple[Any, Problems]]:
     """A page in a fresh Chinese-speaking browser context, watched for problems."""
-    context = chromium.new_context(base_url=live_server, locale="zh-CN",
-                                   viewport={"width": 1280, "height": 800})
+    context = browser.new_context(base_url=base_url, locale="zh-CN",
+                                  viewport={"width": width, "height": height})
     context.add_init_script(CSP_LISTENER)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -130,3 +132,10 @@ def browser_page(chromium: Any, live_server: str) -> Iterator[tuple[Any, Problem
         yield page, problems
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Any, live_server: str) -> Iterator[tuple[Any, Problems]]:
+    """A page in a fresh Chinese-speaking browser context, watched for problems."""
+    with watched_page(chromium, live_server) as found:
+        yield found

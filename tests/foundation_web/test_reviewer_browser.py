@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pytest
 
 from ledger import grants
 
-from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS, CSP_LISTENER, Problems, _no_browser
+from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS, _no_browser, watched_page
 from ..conftest import PASSWORD
 from .helpers import Books
 
@@ -64,23 +63,6 @@ def in_chromium(live_server: str) -> Callable[[Body], None]:
     return run
 
 
-@contextmanager
-def person(browser: Any, base_url: str, width: int = 1280, height: int = 800
-           ) -> Iterator[tuple[Any, Problems]]:
-    """One person's browser: a fresh context in Chinese, watched for problems."""
-    context = browser.new_context(base_url=base_url, locale="zh-CN",
-                                  viewport={"width": width, "height": height})
-    context.add_init_script(CSP_LISTENER)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    problems = Problems()
-    problems.watch(page)
-    try:
-        yield page, problems
-    finally:
-        context.close()
-
-
 def log_in(page: Any, username: str) -> None:
     from playwright.sync_api import expect
 
@@ -100,7 +82,7 @@ def test_a_reviewer_declares_scores_votes_and_a_recused_member_may_not(
     def body(browser: Any) -> None:
         from playwright.sync_api import expect
 
-        with person(browser, live_server) as (page, problems):
+        with watched_page(browser, live_server) as (page, problems):
             log_in(page, "board1")
             page.get_by_role("link", name="打开我的评审队列").click()
             expect(page.get_by_role("heading", name="我的评审")).to_be_visible()
@@ -136,7 +118,7 @@ def test_a_reviewer_declares_scores_votes_and_a_recused_member_may_not(
             assert problems.found == []
 
         # the recused member: neither scoring nor voting is offered
-        with person(browser, live_server, 390, 844) as (page, problems):
+        with watched_page(browser, live_server, 390, 844) as (page, problems):
             log_in(page, "board2")
             page.goto(f"/staff/foundation/applications/{application.id}")
             expect(page.locator("#my-review")).to_contain_text("已声明利益冲突：回避")
@@ -155,7 +137,7 @@ def test_a_member_who_declares_a_conflict_is_offered_neither_scores_nor_vote(
     def body(browser: Any) -> None:
         from playwright.sync_api import expect
 
-        with person(browser, live_server) as (page, problems):
+        with watched_page(browser, live_server) as (page, problems):
             log_in(page, "board2")
             page.goto(f"/staff/foundation/applications/{application.id}")
             page.get_by_label("我与此申请存在利益冲突，申请回避").check()
@@ -188,7 +170,7 @@ def test_the_foundation_pages_fit_a_360_px_phone(
     def body(browser: Any) -> None:
         from playwright.sync_api import expect
 
-        with person(browser, live_server, 360, 740) as (page, problems):
+        with watched_page(browser, live_server, 360, 740) as (page, problems):
             log_in(page, "fm1")
             for name, path in pages.items():
                 page.goto(path)
@@ -198,7 +180,7 @@ def test_the_foundation_pages_fit_a_360_px_phone(
                                 full_page=True)
                 assert width == 360, f"{path} scrolls sideways at 360 px ({width} px wide)"
             assert problems.found == []
-        with person(browser, live_server, 360, 740) as (page, problems):
+        with watched_page(browser, live_server, 360, 740) as (page, problems):
             log_in(page, "board1")  # the dashboard's review card and the queue
             for name, path in (("dashboard-board", "/staff/"),
                                ("queue", f"{base}/reviews")):

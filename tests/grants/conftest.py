@@ -7,29 +7,18 @@ log's chain verifies (here). test_core.py tests pure functions and needs no data
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine
 
-from ledger.db.chain import verify_audit
 from ledger.db.session import UnitOfWork
 
 from .helpers import People, Programme, create_people
 
 
 @pytest.fixture(autouse=True)
-def audit_chain_sound(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After every test with a database, the audit log's chain verifies as well."""
-    if "engine" not in request.fixturenames:
-        yield
-        return
-    if "pg_only" in request.fixturenames:
-        request.getfixturevalue("pg_only")  # skip before building a database for nothing
-    engine: Engine = request.getfixturevalue("engine")
-    yield
-    report = UnitOfWork(engine).read(verify_audit)
-    assert report.ok, f"audit chain broken after the test: {report.reason}"
+def audit_chain_sound(audit_chain_checked: None) -> None:
+    """After every test with a database, the audit log's chain verifies as well (see
+    tests/conftest.py)."""
 
 
 @pytest.fixture

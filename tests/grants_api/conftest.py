@@ -7,29 +7,19 @@ chain verifies (here).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-
-from ledger.db.chain import verify_audit
-from ledger.db.session import UnitOfWork
 
 from ..http.helpers import Api
 from .helpers import Programme
 
 
 @pytest.fixture(autouse=True)
-def audit_chain_sound(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After every test with a database, the audit log's chain verifies as well."""
-    if "engine" not in request.fixturenames:
-        yield
-        return
-    engine: Engine = request.getfixturevalue("engine")
-    yield
-    report = UnitOfWork(engine).read(verify_audit)
-    assert report.ok, f"audit chain broken after the test: {report.reason}"
+def audit_chain_sound(audit_chain_checked: None) -> None:
+    """After every test with a database, the audit log's chain verifies as well (see
+    tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -180,6 +180,21 @@ class Programme:
         body = application_body(round_id, grantee_id, requested, budget, tranches, **changes)
         return self.ok(self.post("/api/applications", body), 201)
 
+    def open_round(self, **changes: Any) -> dict[str, Any]:
+        """A round of 50,000.00 (unless `changes` say otherwise), open for applications, after
+        100,000.00 of income received on 2026-01-05."""
+        self.income("100000.00", received_on="2026-01-05")
+        found = self.round(**{"budget": "50000.00", **changes})
+        self.move(found["id"], "open")
+        return found
+
+    def application(self, round_id: int, grantee: int = 1, requested: str = "50000.00"
+                    ) -> dict[str, Any]:
+        """Grantee number `grantee` (registered now) applies for `requested`: one budget line
+        (装备), one tranche due on 2026-05-01."""
+        return self.apply(round_id, self.grantee(grantee), requested, [("装备", requested)],
+                          [("2026-05-01", requested)])
+
     # --- review -------------------------------------------------------------------------------
     def declare(self, application_id: int, actor: str, conflicted: bool = False,
                 note: str = "") -> Any:

@@ -37,8 +37,7 @@ def under_review(p: Programme) -> UnderReview:
                        [("材料", "80000.00"), ("人工", "40000.00")],
                        [("2026-04-01", "48000.00"), ("2026-07-01", "48000.00"),
                         ("2026-12-01", "24000.00")])["id"]
-    pending = p.apply(found["id"], p.grantee(2), "50000.00", [("装备", "50000.00")],
-                      [("2026-05-01", "50000.00")])["id"]
+    pending = p.application(found["id"], 2)["id"]
     p.move(found["id"], "review")
     for reviewer in ("board1", "board2"):
         p.ok(p.declare(approved, reviewer), 201)

@@ -368,12 +368,8 @@ def test_an_anonymous_donor_is_shown_as_anonymous(programme: Programme) -> None:
 
 def test_the_assembly_vote_decides_where_the_round_requires_it(programme: Programme) -> None:
     p = programme
-    p.income("100000.00", received_on="2026-01-05")
-    found = p.round(budget="50000.00", assembly_required=True, quorum=1,
-                    reviewers=["board1"])
-    p.move(found["id"], "open")
-    application = p.apply(found["id"], p.grantee(1), "50000.00", [("装备", "50000.00")],
-                          [("2026-05-01", "50000.00")])
+    found = p.open_round(assembly_required=True, quorum=1, reviewers=["board1"])
+    application = p.application(found["id"])
     p.move(found["id"], "review")
     p.ok(p.declare(application["id"], "board1"), 201)
     p.ok(p.vote(application["id"], "board1", "for"), 201)
@@ -394,11 +390,8 @@ def test_the_assembly_vote_decides_where_the_round_requires_it(programme: Progra
 
 def test_a_withdrawn_application_is_decided(programme: Programme) -> None:
     p = programme
-    p.income("100000.00", received_on="2026-01-05")
-    found = p.round(budget="50000.00")
-    p.move(found["id"], "open")
-    application = p.apply(found["id"], p.grantee(1), "50000.00", [("装备", "50000.00")],
-                          [("2026-05-01", "50000.00")])
+    found = p.open_round()
+    application = p.application(found["id"])
     p.move(found["id"], "review")
     body = p.refused(lambda: p.post(f"/api/rounds/{found['id']}/close"), 409,
                      "/problems/application-state")
@@ -412,13 +405,9 @@ def test_a_withdrawn_application_is_decided(programme: Programme) -> None:
 
 def test_a_board_members_queue(programme: Programme) -> None:
     p = programme
-    p.income("100000.00", received_on="2026-01-05")
-    found = p.round(budget="50000.00")
-    p.move(found["id"], "open")
-    first = p.apply(found["id"], p.grantee(1), "20000.00", [("装备", "20000.00")],
-                    [("2026-05-01", "20000.00")])
-    second = p.apply(found["id"], p.grantee(2), "30000.00", [("装备", "30000.00")],
-                     [("2026-05-01", "30000.00")])
+    found = p.open_round()
+    first = p.application(found["id"], 1, "20000.00")
+    second = p.application(found["id"], 2, "30000.00")
     p.ok(p.declare(first["id"], "board1", True, "亲属任职 / a relative works there"), 201)
     queue = p.get("/api/reviews/queue", actor="board1")
     assert queue == [
@@ -436,11 +425,8 @@ def test_a_board_members_queue(programme: Programme) -> None:
 
 def test_an_upload_retried_with_its_key_is_replayed(programme: Programme) -> None:
     p = programme
-    p.income("100000.00", received_on="2026-01-05")
-    found = p.round(budget="50000.00")
-    p.move(found["id"], "open")
-    application = p.apply(found["id"], p.grantee(1), "50000.00", [("装备", "50000.00")],
-                          [("2026-05-01", "50000.00")])
+    found = p.open_round()
+    application = p.application(found["id"])
     body, content_type = multipart(PNG, "现场照片 site.png")
 
     def send() -> Any:
@@ -459,11 +445,8 @@ def test_an_upload_retried_with_its_key_is_replayed(programme: Programme) -> Non
 
 def test_the_minutes_of_a_resolution(programme: Programme) -> None:
     p = programme
-    p.income("100000.00", received_on="2026-01-05")
-    found = p.round(budget="50000.00", quorum=1, reviewers=["board1"])
-    p.move(found["id"], "open")
-    application = p.apply(found["id"], p.grantee(1), "50000.00", [("装备", "50000.00")],
-                          [("2026-05-01", "50000.00")])
+    found = p.open_round(quorum=1, reviewers=["board1"])
+    application = p.application(found["id"])
     p.move(found["id"], "review")
     p.ok(p.declare(application["id"], "board1"), 201)
     p.ok(p.vote(application["id"], "board1", "for"), 201)

@@ -7,31 +7,19 @@ audit log's chain must verify (here). test_rules.py tests pure functions and nee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-
-from ledger.db.chain import verify_audit
-from ledger.db.session import UnitOfWork
 
 from ..http.helpers import Api
 from .helpers import Fund
 
 
 @pytest.fixture(autouse=True)
-def audit_chain_sound(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After every test with a database, the audit log's chain verifies as well."""
-    if "engine" not in request.fixturenames:
-        yield
-        return
-    if "pg_only" in request.fixturenames:
-        request.getfixturevalue("pg_only")  # skip before building a database for nothing
-    engine: Engine = request.getfixturevalue("engine")
-    yield
-    report = UnitOfWork(engine).read(verify_audit)
-    assert report.ok, f"audit chain broken after the test: {report.reason}"
+def audit_chain_sound(audit_chain_checked: None) -> None:
+    """After every test with a database, the audit log's chain verifies as well (see
+    tests/conftest.py)."""
 
 
 @pytest.fixture
