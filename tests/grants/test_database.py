@@ -198,6 +198,17 @@ def votes_and_scores_need_a_reviewer_who_declared_no_conflict(engine: Engine,
                            score("granted", "board3")], SCORE_RULE)
     refused(engine, kept, [declaration("pending", "board6"), declaration("pending", "fm1"),
                            declaration("pending", "board5")], DECLARE_RULE)
+    # a reviewer who declared no conflict scores only the criteria of the application's round
+    assert any(word in (attempt(engine, [
+        "INSERT INTO grant_rounds (title, description, eligibility, budget, opens_on, closes_on,"
+        " quorum, majority, assembly_required, status, created_at, created_by) VALUES ('other',"
+        f" 'd', 'e', 100, '2026-01-01', '2026-12-31', 1, 'simple', false, 'draft', '{STAMP}',"
+        " 'raw')",
+        "INSERT INTO round_criteria (round_id, position, name, weight) SELECT max(id), 1,"
+        " 'other', 100 FROM grant_rounds",
+        "INSERT INTO scores (application_id, user_id, criterion_id, score, scored_at) SELECT"
+        f" :pending, :board1, max(id), 90, '{STAMP}' FROM round_criteria",
+    ], kept.ids) or "") for word in ("on a criterion of the round",))
     # even in one transaction, a non-reviewer cannot declare first and then vote
     assert any(word in (attempt(engine, [declaration("pending", "board6"),
                                          vote("pending", "board6")], kept.ids) or "")

@@ -59,6 +59,10 @@ _UNDECLARED = (
     "NOT EXISTS (SELECT 1 FROM declarations d WHERE d.application_id ="
     " NEW.application_id AND d.user_id = NEW.user_id AND NOT d.conflicted)"
 )
+_OTHER_ROUNDS_CRITERION = (
+    "NOT EXISTS (SELECT 1 FROM round_criteria c JOIN applications a ON a.round_id = c.round_id"
+    " WHERE c.id = NEW.criterion_id AND a.id = NEW.application_id)"
+)
 _OVER_BUDGET = (
     "(SELECT coalesce(sum(g.amount), 0) FROM grants g WHERE g.round_id ="
     " NEW.round_id) + NEW.amount > (SELECT budget FROM grant_rounds"
@@ -105,8 +109,8 @@ RULES = (  # (name, table, events, condition, message)
         "scores_need_declaration",
         "scores",
         "INSERT",
-        f"{_REVIEWER} OR {_UNDECLARED}",
-        "a score needs a reviewer who declared no conflict",
+        f"{_REVIEWER} OR {_UNDECLARED} OR {_OTHER_ROUNDS_CRITERION}",
+        "a score needs a reviewer who declared no conflict, on a criterion of the round",
     ),
     (
         "votes_need_declaration",
