@@ -72,6 +72,8 @@ class ReleaseOut(Schema):
     grant_id = fields.Integer(allow_none=True, metadata={
         "description": "The grant that spent the money, when the release came with it."})
     entry_seq = fields.Integer()
+    restored = fields.Boolean(metadata={
+        "description": "True: grant money of the round came back and is restricted again."})
 
 
 class IncomeOut(Schema):

@@ -25,6 +25,7 @@ from ledger.core.grants import (
     income_account,
     income_entry,
     release_entry,
+    restore_entry,
 )
 from ledger.core.money import from_minor, to_minor
 from ledger.core.staff import Actor
@@ -86,6 +87,7 @@ class Release:
     reason: str
     grant_id: int | None
     entry_seq: int
+    restored: bool = False  # grant money that came back, restricted again
 
 
 def _income(row: IncomeRow, released: int) -> Income:
@@ -100,7 +102,7 @@ def _income(row: IncomeRow, released: int) -> Income:
 def _release(row: ReleaseRow) -> Release:
     return Release(id=row.id, income_id=row.income_id, amount=from_minor(row.amount),
                    released_on=row.released_on, reason=row.reason, grant_id=row.grant_id,
-                   entry_seq=row.entry_seq)
+                   entry_seq=row.entry_seq, restored=row.restored)
 
 
 def record_income(uow: UnitOfWork, actor: Actor, *, source: IncomeSource, donor: str,
@@ -160,13 +162,29 @@ def release_in(session: Session, uow: UnitOfWork, actor: Actor, income: IncomeRo
                            field="on")
     posted = post(uow, release_entry(income_id=income.id, amount=amount, on=on, reason=reason,
                                      actor=actor.username), by=actor)
+    return _record_release(session, actor, income, amount=amount, on=on, reason=reason,
+                           grant_id=grant_id, entry_seq=posted.seq, restored=False)
+
+
+def restore_in(session: Session, uow: UnitOfWork, actor: Actor, income: IncomeRow, *,
+               amount: Money, on: date, reason: str, grant_id: int) -> Release:
+    """Restrict again money a grant released and gave back (in the caller's transaction)."""
+    posted = post(uow, restore_entry(income_id=income.id, amount=amount, on=on, reason=reason,
+                                     actor=actor.username), by=actor)
+    return _record_release(session, actor, income, amount=amount, on=on, reason=reason,
+                           grant_id=grant_id, entry_seq=posted.seq, restored=True)
+
+
+def _record_release(session: Session, actor: Actor, income: IncomeRow, *, amount: Money,
+                    on: date, reason: str, grant_id: int | None, entry_seq: int,
+                    restored: bool) -> Release:
     row = ReleaseRow(income_id=income.id, amount=to_minor(amount), released_on=on,
-                     reason=reason, grant_id=grant_id, entry_seq=posted.seq, created_at=now(),
-                     created_by=actor.username)
+                     reason=reason, grant_id=grant_id, restored=restored, entry_seq=entry_seq,
+                     created_at=now(), created_by=actor.username)
     session.add(row)
     session.flush()
-    audit(session, actor, "income.released", "income", income.id, amount=str(amount.amount),
-          grant_id=grant_id)
+    audit(session, actor, "income.restored" if restored else "income.released", "income",
+          income.id, amount=str(amount.amount), grant_id=grant_id)
     return _release(row)
 
 

@@ -44,7 +44,7 @@ from ledger.db.models import (
 )
 from ledger.db.session import Session, UnitOfWork
 from ledger.expenses import InsufficientFunds
-from ledger.foundation import release_in
+from ledger.foundation import release_in, restore_in
 from ledger.recording import audit, text
 
 
@@ -187,6 +187,25 @@ def _release_round_money(session: Session, uow: UnitOfWork, actor: Actor, grant:
             return
 
 
+def _restore_round_money(session: Session, uow: UnitOfWork, actor: Actor, grant: GrantRow, *,
+                         amount: int, on: date, why: str) -> None:
+    """Money of the round this grant released comes back: restricted to the round again
+    (newest income first), up to what the grant released."""
+    left = amount
+    for income_id, released in sorted(db.released_for_grant(session, grant.id).items(),
+                                      reverse=True):
+        take = min(left, released)
+        if take <= 0:
+            continue
+        income = session.get(IncomeRow, income_id)
+        assert income is not None  # foreign key
+        restore_in(session, uow, actor, income, amount=from_minor(take), on=on,
+                   reason=f"grant #{grant.id}: {why}", grant_id=grant.id)
+        left -= take
+        if not left:
+            return
+
+
 def _active(session: Session, grant_id: int) -> GrantRow:
     row = grant_row(session, grant_id, lock=True)
     if row.status != GrantStatus.ACTIVE.value:
@@ -302,6 +321,7 @@ def close_grant(uow: UnitOfWork, actor: Actor, grant_id: int, *, on: date, reaso
         row.unspent_entry_seq = posted.seq
         row.status, row.ended_on = GrantStatus.CLOSED.value, on
         session.flush()
+        _restore_round_money(session, uow, actor, row, amount=unpaid, on=on, why=why)
         audit(session, actor, "grant.closed", "grant", grant_id, reason=why,
               returned=str(from_minor(unpaid).amount))
         return grant_in(session, row)
@@ -329,6 +349,7 @@ def claw_back(uow: UnitOfWork, actor: Actor, grant_id: int, *, amount: Money, on
                                 reason=why, entry_seq=posted.seq, created_at=now(),
                                 created_by=actor.username))
         session.flush()
+        _restore_round_money(session, uow, actor, row, amount=to_minor(amount), on=on, why=why)
         audit(session, actor, "grant.clawed_back", "grant", grant_id,
               amount=str(amount.amount), reason=why)
         return grant_in(session, row)

@@ -373,6 +373,14 @@ def release_entry(*, income_id: int, amount: Money, on: date, reason: str, actor
                   Posting.credit(UNRESTRICTED_NET_ASSETS, amount))
 
 
+def restore_entry(*, income_id: int, amount: Money, on: date, reason: str, actor: str
+                  ) -> JournalEntry:
+    """Grant money of a round comes back unspent: it is restricted to the round again."""
+    return _entry("income", income_id, on, actor, f"重新限定 / restricted again: {reason}",
+                  Posting.debit(UNRESTRICTED_NET_ASSETS, amount),
+                  Posting.credit(RESTRICTED_NET_ASSETS, amount))
+
+
 def commitment_entry(*, grant_id: int, amount: Money, on: date, grantee: str, actor: str
                      ) -> JournalEntry:
     """A passed resolution: the grant expense and the payable to the grantee."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -15,11 +17,23 @@ from .models import (
 )
 
 
+def _net() -> Any:
+    """Released less restored."""
+    return func.sum(case((ReleaseRow.restored, -ReleaseRow.amount), else_=ReleaseRow.amount))
+
+
 def released_by_income(session: Session) -> dict[int, int]:
-    """Fen released so far, per restricted income."""
+    """Fen released so far (less what was restricted again), per restricted income."""
     return {income_id: int(total) for income_id, total in session.execute(
-        select(ReleaseRow.income_id, func.sum(ReleaseRow.amount))
+        select(ReleaseRow.income_id, _net())
         .group_by(ReleaseRow.income_id))}
+
+
+def released_for_grant(session: Session, grant_id: int) -> dict[int, int]:
+    """Fen of each income released by a grant's commitment and not restricted again."""
+    return {income_id: int(total) for income_id, total in session.execute(
+        select(ReleaseRow.income_id, _net())
+        .where(ReleaseRow.grant_id == grant_id).group_by(ReleaseRow.income_id))}
 
 
 def restricted_incomes(session: Session) -> list[IncomeRow]:

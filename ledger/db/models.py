@@ -494,7 +494,8 @@ class IncomeRow(Base):
 
 
 class ReleaseRow(Base):
-    """Restricted income whose restriction was met, released to unrestricted net assets."""
+    """Restricted income whose restriction was met, released to unrestricted net assets; or,
+    with `restored`, grant money of a round that came back and is restricted again."""
 
     __tablename__ = "restriction_releases"
 
@@ -504,6 +505,7 @@ class ReleaseRow(Base):
     released_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(300))
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"))
+    restored: Mapped[bool] = mapped_column(Boolean, default=False)
     entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(100))

@@ -302,17 +302,23 @@ def a_round_budget_never_drops_below_its_commitments(engine: Engine, kept: Kept)
     accepted(engine, kept, "UPDATE grant_rounds SET budget = 23000000 WHERE id = :round")
 
 
-def release(income: str, amount_fen: int) -> str:
+def release(income: str, amount_fen: int, *, restored: bool = False) -> str:
     return ("INSERT INTO restriction_releases (income_id, amount, released_on, reason,"
-            " entry_seq, created_at, created_by)"
-            f" VALUES (:{income}, {amount_fen}, '2026-02-01', 'raw', :lottery_seq,"
-            f" '{STAMP}', 'raw')")
+            " restored, entry_seq, created_at, created_by)"
+            f" VALUES (:{income}, {amount_fen}, '2026-02-01', 'raw', {str(restored).lower()},"
+            f" :lottery_seq, '{STAMP}', 'raw')")
 
 
 def releases_never_exceed_their_restricted_income(engine: Engine, kept: Kept) -> None:
     accepted(engine, kept, release("purpose", 4_000_000))  # exactly the 40,000.00 left
+    # the round's money: 100,000.00 released by the grant, 10,000.00 restricted again by its
+    # clawback
+    accepted(engine, kept, release("for_round", 1_000_000))
+    accepted(engine, kept, release("for_round", 9_000_000, restored=True))
     refused(engine, kept, [release("purpose", 4_000_001),
-                           release("for_round", 1),  # all released by the grant already
+                           release("for_round", 1_000_001),
+                           release("for_round", 9_000_001, restored=True),
+                           release("purpose", 1_000_001, restored=True),
                            release("lottery", 1)],  # unrestricted: nothing to release
             ("more released than the restricted income",))
 

@@ -349,7 +349,8 @@ def test_a_restriction_released_by_hand(programme: Programme) -> None:
     assert response.headers["Location"].endswith(f"/api/incomes/{income['id']}")
     assert release == {"id": release["id"], "income_id": income["id"], "amount": "20000.00",
                        "released_on": "2026-03-01", "reason": "食堂已开业 / the canteen opened",
-                       "grant_id": None, "entry_seq": release["entry_seq"]}
+                       "grant_id": None, "entry_seq": release["entry_seq"],
+                       "restored": False}
     assert p.funds() == funds("30000.00", "0.00", "0.00", "10000.00", "20000.00")
     assert p.books() == {"1002": ("30000.00", "0.00"), "3101": ("0.00", "20000.00"),
                          "3102": ("20000.00", "0.00"), "450102": ("0.00", "30000.00")}

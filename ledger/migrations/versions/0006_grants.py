@@ -68,10 +68,14 @@ _OVER_BUDGET = (
     " NEW.round_id) + NEW.amount > (SELECT budget FROM grant_rounds"
     " WHERE id = NEW.round_id)"
 )
+_NET_RELEASED = (
+    "(SELECT coalesce(sum(CASE WHEN r.restored THEN -r.amount ELSE r.amount END), 0)"
+    " FROM restriction_releases r WHERE r.income_id = NEW.income_id)"
+)
 _OVER_RELEASED = (
-    "(SELECT coalesce(sum(r.amount), 0) FROM restriction_releases r"
-    " WHERE r.income_id = NEW.income_id) + NEW.amount > (SELECT amount FROM"
-    " incomes i WHERE i.id = NEW.income_id AND i.restriction <> 'none')"
+    f"(NOT NEW.restored AND {_NET_RELEASED} + NEW.amount > (SELECT amount FROM incomes i"
+    " WHERE i.id = NEW.income_id))"
+    f" OR (NEW.restored AND NEW.amount > {_NET_RELEASED})"
     " OR (SELECT restriction FROM incomes i WHERE i.id = NEW.income_id) = 'none'"
 )
 _GRANT_CHANGED = (
@@ -655,6 +659,7 @@ def upgrade() -> None:
         sa.Column("released_on", sa.Date(), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column("grant_id", sa.Integer(), nullable=True),
+        sa.Column("restored", sa.Boolean(), nullable=False),
         sa.Column("entry_seq", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
