@@ -111,8 +111,10 @@ class Problems:
         page.on("console", lambda m: m.type == "error" and self.found.append(
             f"console error: {m.text} ({m.location.get('url', '')})"))
         page.on("pageerror", lambda e: self.found.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: self.found.append(
-            f"request failed: {r.method} {r.url}: {r.failure}"))
+        # A request the browser cancels because the page moved on (net::ERR_ABORTED, e.g. the
+        # favicon of a page left at once) is no fault; a missing file shows as its HTTP status.
+        page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "")
+                and self.found.append(f"request failed: {r.method} {r.url}: {r.failure}"))
         page.on("response", lambda r: r.status >= 400 and self.found.append(
             f"HTTP {r.status}: {r.request.method} {r.url}"))
 
