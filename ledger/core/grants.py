@@ -28,6 +28,7 @@ from moneyed import Money
 
 from .entries import JournalEntry, Posting, SourceRef
 from .errors import Conflict, InvalidInput
+from .states import check_move
 
 FOUNDATION = "foundation"
 CASH, BANK = "1001", "1002"
@@ -115,9 +116,7 @@ class EvaluationResult(StrEnum):
 
 
 def check_round_transition(current: RoundStatus, new: RoundStatus) -> None:
-    if new not in ROUND_TRANSITIONS.get(current, ()):
-        allowed = ", ".join(ROUND_TRANSITIONS.get(current, ())) or "nothing (it has ended)"
-        raise RoundNotInState(f"a {current} round can become {allowed}, not {new}")
+    check_move(ROUND_TRANSITIONS, current, new, what="round", error=RoundNotInState)
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from moneyed import Money
 from .entries import JournalEntry, Posting, SourceRef
 from .errors import InvalidInput
 from .money import allocate, from_minor, to_minor
+from .states import check_move
 
 FUND, FOUNDATION = "fund", "foundation"
 BANK, OPERATING_INCOME, PAYABLE_TO_FOUNDATION = "1002", "420101", "2209"
@@ -173,10 +174,7 @@ TRANSITIONS = {
 
 
 def check_transition(current: ServiceStatus, new: ServiceStatus) -> None:
-    if new not in TRANSITIONS.get(current, ()):
-        allowed = ", ".join(TRANSITIONS.get(current, ())) or "nothing (it has ended)"
-        raise InvalidInput(f"a {current} service can become {allowed}, not {new}",
-                           field="status")
+    check_move(TRANSITIONS, current, new, what="service", error=InvalidInput)
 
 
 def expense_entry(*, expense_id: int, category: str, amount: Money, spent_on: date,
