@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from moneyed import Money
 
@@ -475,10 +475,16 @@ def test_allocation_is_deterministic(total: int, ratios: list[int]) -> None:
 
 @PROPERTY
 @given(total=totals, ratios=ratio_lists, factor=st.integers(min_value=1, max_value=1000))
+@example(total=186, ratios=[1, 23, 23, 170], factor=21)  # once found with rounded decimals
 def test_scaling_every_ratio_changes_nothing(total: int, ratios: list[int], factor: int) -> None:
     scaled = [r * factor for r in ratios]
     assert allocate_minor(total, scaled) == allocate_minor(total, ratios)
-    assert allocate_minor(total, [Decimal(r) / factor for r in ratios]) == allocate_minor(
+    # Exact fractions of the ratios, and exact decimals (Decimal(23) / 21 would be rounded to
+    # 28 digits, and rounded ratios are other ratios).
+    assert allocate_minor(total, [Fraction(r, factor) for r in ratios]) == allocate_minor(
+        total, ratios
+    )
+    assert allocate_minor(total, [Decimal(r).scaleb(-3) for r in ratios]) == allocate_minor(
         total, ratios
     )
 
