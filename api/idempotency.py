@@ -37,8 +37,22 @@ HEADER_DOC = {
 }
 
 
+def _multipart_form() -> bytes:
+    """A form upload's canonical body: its fields and, per file, the field, file name and
+    SHA-256 of the content; so a retry encoded with a new boundary is the same request."""
+    parts: list[list[str]] = [[k, v] for k, v in sorted(request.form.items(multi=True))]
+    for name, storage in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        content = storage.stream.read()
+        storage.stream.seek(0)
+        parts.append([name, storage.filename or "", hashlib.sha256(content).hexdigest()])
+    return json.dumps(parts, ensure_ascii=False).encode()
+
+
 def _request_hash() -> str:
-    """HMAC of method, path and canonical JSON body (keyed, as bodies may hold secrets)."""
+    """HMAC of method, path and canonical body: JSON with sorted keys, or a form upload's
+    fields and file digests (keyed, as bodies may hold secrets)."""
+    if request.mimetype == "multipart/form-data":
+        return _digest(_multipart_form())
     raw = request.get_data(cache=True)
     try:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
@@ -47,6 +61,10 @@ def _request_hash() -> str:
         body = raw
     except RecursionError:
         raise BadRequest("the JSON body is nested too deeply") from None
+    return _digest(body)
+
+
+def _digest(body: bytes) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
     digest = hmac.new(key, f"{request.method} {request.full_path}\n".encode(), hashlib.sha256)
     digest.update(body)
