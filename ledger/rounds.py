@@ -4,7 +4,7 @@ foundation's available funds), review, and close (what is left of the reservatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -186,17 +186,30 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: int) -> Round:
 
 
 def cancel_round(uow: UnitOfWork, actor: Actor, round_id: int) -> Round:
-    """A round in draft or open call is called off; its reservation is void."""
-    return _move(uow, actor, round_id, RoundStatus.CANCELLED)
+    """A round in draft or open call is called off: its reservation is void and the
+    applications it took are withdrawn (each with its audit record)."""
+
+    def withdraw_all(session: Session, row: RoundRow) -> None:
+        for application in session.scalars(select(ApplicationRow).where(
+                ApplicationRow.round_id == row.id,
+                ApplicationRow.status == ApplicationStatus.SUBMITTED.value)):
+            application.status = ApplicationStatus.WITHDRAWN.value
+            audit(session, actor, "application.withdrawn", "application", application.id,
+                  reason="round cancelled")
+        session.flush()
+
+    return _move(uow, actor, round_id, RoundStatus.CANCELLED, withdraw_all)
 
 
 def _move(uow: UnitOfWork, actor: Actor, round_id: int, status: RoundStatus,
-          check: object = None) -> Round:
+          before: Callable[[Session, RoundRow], None] | None = None) -> Round:
+    """Move a round to `status`, after `before` (a check, or what goes with the move)."""
+
     def work(session: Session) -> Round:
         row = round_row(session, round_id, lock=True)
         check_round_transition(RoundStatus(row.status), status)
-        if callable(check):
-            check(session, row)
+        if before is not None:
+            before(session, row)
         released = reservation_of(row, db.committed_by_round(session).get(row.id, 0))
         row.status = status.value
         session.flush()

@@ -1,14 +1,15 @@
 """Grant money of a round that comes back (an early end, a clawback) is restricted to the
 round again, up to what the grant released; money the grant did not release stays
-unrestricted."""
+unrestricted. A cancelled round leaves no application undecided."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from ledger import foundation, rounds
+from ledger import applications as apps
+from ledger import foundation, reviews, rounds
 from ledger import grants as grants_uc
-from ledger.core.grants import IncomeSource, Majority, Restriction
+from ledger.core.grants import ApplicationStatus, IncomeSource, Majority, Restriction
 
 from .helpers import Programme, funds, yuan
 
@@ -49,3 +50,19 @@ def test_returned_round_money_is_restricted_again(prog: Programme) -> None:
     restored = [r for r in foundation.releases(prog.uow, given.id) if r.restored]
     assert [(r.amount, r.grant_id) for r in restored] == [
         (yuan("25000.00"), grant), (yuan("40000.00"), grant)]
+
+
+def test_cancelling_an_open_round_withdraws_its_applications(prog: Programme) -> None:
+    prog.income("500000.00")
+    found = prog.round("300000.00")
+    first = prog.apply(found.id, "100000.00")
+    second = prog.apply(found.id, "50000.00")
+    apps.withdraw_application(prog.uow, prog.fm, second.id)
+    assert prog.funds()["reserved"] == "300000.00"
+    rounds.cancel_round(prog.uow, prog.fm, found.id)
+    assert [a.status for a in apps.applications(prog.uow, found.id)] == [
+        ApplicationStatus.WITHDRAWN, ApplicationStatus.WITHDRAWN]
+    assert prog.funds() == funds("500000.00", "0.00", "0.00", "0.00", "500000.00")
+    actions = [r.action for r in grants_uc.history(prog.uow, "application", first.id)]
+    assert actions == ["application.submitted", "application.withdrawn"]
+    assert reviews.queue(prog.uow, prog.board("board1")) == []
