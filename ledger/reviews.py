@@ -29,6 +29,7 @@ from ledger.core.grants import (
     ApplicationStatus,
     Choice,
     ConflictOfInterest,
+    Criterion,
     DeclarationMissing,
     Majority,
     NotAReviewer,
@@ -51,6 +52,7 @@ from ledger.db.models import (
     GranteeRow,
     GrantRow,
     ResolutionRow,
+    ReviewerRow,
     RoundRow,
     ScoreRow,
     VoteRow,
@@ -346,23 +348,29 @@ def _resolution(row: ResolutionRow, grant_id: int | None) -> Resolution:
 
 
 # --- reading ----------------------------------------------------------------------------------
+def _scores(session: Session, application_id: int, criteria: list[tuple[int, Criterion]],
+            names: Mapping[int, str]) -> tuple[ReviewerScore, ...]:
+    """Each reviewer's scores of an application and their weighted score."""
+    by_id = dict(criteria)
+    per_reviewer: dict[int, dict[str, int]] = {}
+    for r in session.scalars(select(ScoreRow).where(ScoreRow.application_id == application_id)):
+        per_reviewer.setdefault(r.user_id, {})[by_id[r.criterion_id].name] = r.score
+    return tuple(ReviewerScore(names.get(uid, str(uid)), s,
+                               weighted_score(s, [c for _, c in criteria]))
+                 for uid, s in sorted(per_reviewer.items()))
+
+
 def review_in(session: Session, application_id: int) -> Review:
     application = application_row(session, application_id)
     found = round_row(session, application.round_id)
     names = reviewers_of(session, found.id)
     criteria = criteria_of(session, found.id)
-    by_id = {cid: c for cid, c in criteria}
     declarations = tuple(
         Declaration(names.get(r.user_id, str(r.user_id)), r.conflicted, r.note, r.declared_at)
         for r in session.scalars(select(DeclarationRow).where(
             DeclarationRow.application_id == application_id)
             .order_by(DeclarationRow.declared_at)))
-    per_reviewer: dict[int, dict[str, int]] = {}
-    for r in session.scalars(select(ScoreRow).where(ScoreRow.application_id == application_id)):
-        per_reviewer.setdefault(r.user_id, {})[by_id[r.criterion_id].name] = r.score
-    scores = tuple(ReviewerScore(names.get(uid, str(uid)), s,
-                                 weighted_score(s, [c for _, c in criteria]))
-                   for uid, s in sorted(per_reviewer.items()))
+    scores = _scores(session, application_id, criteria, names)
     votes = tuple((names.get(r.user_id, str(r.user_id)), Choice(r.choice))
                   for r in session.scalars(select(VoteRow).where(
                       VoteRow.application_id == application_id).order_by(VoteRow.cast_at)))
@@ -388,15 +396,16 @@ def ranking(uow: UnitOfWork, round_id: int) -> list[Ranked]:
 
     def work(session: Session) -> list[Ranked]:
         round_row(session, round_id)
+        criteria, names = criteria_of(session, round_id), reviewers_of(session, round_id)
         found = []
         for row in session.scalars(select(ApplicationRow).where(
                 ApplicationRow.round_id == round_id).order_by(ApplicationRow.id)):
             grantee = session.get(GranteeRow, row.grantee_id)
             assert grantee is not None
-            state = review_in(session, row.id)
+            scores = _scores(session, row.id, criteria, names)
             found.append(Ranked(row.id, row.title, grantee.name_zh,
                                 from_minor(row.requested), ApplicationStatus(row.status),
-                                state.score, len(state.scores)))
+                                mean_score([s.weighted for s in scores]), len(scores)))
         return sorted(found, key=lambda r: (r.score is None, -(r.score or 0), r.application_id))
 
     return uow.read(work)
@@ -409,12 +418,12 @@ def queue(uow: UnitOfWork, actor: Actor) -> list[QueueItem]:
         items = []
         rows = session.execute(
             select(ApplicationRow, RoundRow).join(RoundRow, RoundRow.id == ApplicationRow.round_id)
-            .where(RoundRow.status.in_((RoundStatus.OPEN.value, RoundStatus.REVIEW.value)),
+            .join(ReviewerRow, ReviewerRow.round_id == RoundRow.id)
+            .where(ReviewerRow.user_id == actor.user_id,
+                   RoundRow.status.in_((RoundStatus.OPEN.value, RoundStatus.REVIEW.value)),
                    ApplicationRow.status == ApplicationStatus.SUBMITTED.value)
             .order_by(ApplicationRow.id))
         for application, found in rows:
-            if actor.user_id not in reviewers_of(session, found.id):
-                continue
             declared = session.get(DeclarationRow, (application.id, actor.user_id))
             grantee = session.get(GranteeRow, application.grantee_id)
             assert grantee is not None
