@@ -16,11 +16,15 @@ from . import (
     auth,
     books,
     bridging,
+    campaigns_api,
+    campaigns_cli,
     cli,
     foundation_api,
     grants_api,
     i18n,
     mutual_aid,
+    periods_api,
+    periods_cli,
     problems,
     staff_api,
     state,
@@ -73,6 +77,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(bridging.blp)
     api.register_blueprint(foundation_api.blp)
     api.register_blueprint(grants_api.blp)
+    api.register_blueprint(campaigns_api.blp)
+    api.register_blueprint(periods_api.blp)
     auth.init_app(app)  # before CSRF: the error page of a refused form knows who is asking
     csrf.init_app(app)
     csrf.exempt(books.blp)  # the JSON API takes bearer tokens only, never the session cookie
@@ -81,9 +87,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(bridging.blp)
     csrf.exempt(foundation_api.blp)
     csrf.exempt(grants_api.blp)
+    csrf.exempt(campaigns_api.blp)
+    csrf.exempt(periods_api.blp)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    app.cli.add_command(campaigns_cli.campaigns_cli)
+    periods_cli.init_app(app)
     init_security(app)
 
     @app.before_request
@@ -91,7 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         """API bodies are JSON; a file upload is multipart/form-data, its size limited."""
         if not request.path.startswith("/api/"):
             return
-        if request.endpoint in grants_api.UPLOADS:
+        if request.endpoint in grants_api.UPLOADS | campaigns_api.UPLOADS:
             request.max_content_length = grants_api.MAX_UPLOAD_BODY  # 413 beyond it
             if request.content_length and request.mimetype != "multipart/form-data":
                 raise UnsupportedMediaType("send the file as multipart/form-data, field 'file'")

@@ -4,7 +4,9 @@
   its database can read and check it anyway);
 - `users create|set-role|disable|list`: an admin, who authenticates with `--as USER` (password
   asked, or HUZHU_PASSWORD) or a personal access token in HUZHU_TOKEN. On a database with no
-  active admin, `users create --role admin` may run once without, to create the first one.
+  active admin, `users create --role admin` may run once without, to create the first one;
+- `campaigns import-roll|import-payments` (api/campaigns_cli.py): a fund manager or an admin,
+  authenticated the same way.
 """
 
 from __future__ import annotations
@@ -43,20 +45,31 @@ def operator(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def admin_command(*, bootstrap: bool = False) -> Callable[[Callable[..., Any]], Any]:
     """Run the command as an authenticated admin (its first argument is the admin's Actor)."""
+    return staff_command(Role.ADMIN, bootstrap=bootstrap)
+
+
+def staff_command(*roles: Role, bootstrap: bool = False
+                  ) -> Callable[[Callable[..., Any]], Any]:
+    """Run the command as an authenticated staff member holding one of `roles` (the first of
+    them held is the role used); its first argument is that person's Actor."""
+    if not roles:
+        raise ValueError("name at least one role")
+    who = " or ".join(r.value for r in roles)
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @click.option("--as", "as_user", envvar="HUZHU_USER", metavar="USER",
-                      help="Your admin username (or set HUZHU_TOKEN to an access token).")
+                      help=f"Your {who} username (or set HUZHU_TOKEN to an access token).")
         @functools.wraps(command)
         def wrapper(as_user: str | None, **kwargs: Any) -> Any:
             uow = UnitOfWork(engine())
             try:
-                actor = _admin(uow, as_user, bootstrap and _bootstrapping(uow, kwargs))
+                actor = _authenticate(uow, as_user, roles,
+                                      bootstrap and _bootstrapping(uow, kwargs))
                 return command(actor, **kwargs)
             except LedgerError as error:
                 raise click.ClickException(error.message) from None
 
-        setattr(wrapper, ATTRIBUTE, (Role.ADMIN,))
+        setattr(wrapper, ATTRIBUTE, tuple(roles))
         return wrapper
 
     return decorate
@@ -66,7 +79,8 @@ def _bootstrapping(uow: UnitOfWork, kwargs: dict[str, Any]) -> bool:
     return "admin" in kwargs.get("roles", ()) and not staff.has_active_admin(uow)
 
 
-def _admin(uow: UnitOfWork, as_user: str | None, bootstrap: bool) -> Actor:
+def _authenticate(uow: UnitOfWork, as_user: str | None, roles: tuple[Role, ...],
+                  bootstrap: bool) -> Actor:
     if bootstrap:
         return Actor(user_id=None, username="bootstrap", address="cli")
     token = os.environ.get("HUZHU_TOKEN")
@@ -80,9 +94,12 @@ def _admin(uow: UnitOfWork, as_user: str | None, bootstrap: bool) -> Actor:
         user = staff.authenticate(uow, as_user, password, "cli")
     else:
         raise click.ClickException("say who you are: --as USER, or HUZHU_TOKEN")
-    if Role.ADMIN not in user.roles:
-        raise click.ClickException(f"{user.username} is not an admin")
-    return user.actor(Role.ADMIN, "cli")
+    role = next((r for r in roles if r in user.roles), None)
+    if role is None:
+        raise click.ClickException(f"{user.username} is not an admin" if roles == (Role.ADMIN,)
+                                   else f"{user.username} has none of the roles "
+                                        f"{', '.join(r.value for r in roles)}")
+    return user.actor(role, "cli")
 
 
 # --- database ---------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def from_ledger_error(error: errors.LedgerError) -> Response:
     headers = ({"Retry-After": str(error.retry_after)}
                if isinstance(error, errors.TooManyAttempts) else None)
     return problem(status_for(error), error.message, slug=error.code, title=error.title,
-                   errors=field_errors, headers=headers)
+                   errors=field_errors, headers=headers, **error.extensions())
 
 
 def from_http_exception(error: HTTPException) -> Response:

@@ -75,7 +75,8 @@ def post_many(uow: UnitOfWork, entries: Sequence[JournalEntry], *, by: Actor | N
 #: Entries posted by these business objects are undone through their own use case (which
 #: keeps the object consistent: a reversed deposit no longer counts in a cap), never directly.
 OWNED_SOURCES = {"deposit": "/api/deposits/{id}/reversal", "transfer": None, "expense": None,
-                 "service": None, "income": None, "grant": None}
+                 "service": None, "income": None, "grant": None,
+                 "campaign": None}
 #: Source kinds only the use cases themselves write (a manual entry cannot claim them).
 RESERVED_SOURCES = {*OWNED_SOURCES, "voucher"}
 

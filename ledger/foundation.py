@@ -10,6 +10,7 @@ from moneyed import Money
 from sqlalchemy import select
 
 from ledger.books import now, post
+from ledger.core.campaigns import HOLDING
 from ledger.core.errors import Conflict, InvalidInput, NotFound
 from ledger.core.grants import (
     BANK,
@@ -30,8 +31,9 @@ from ledger.core.grants import (
 from ledger.core.money import from_minor, to_minor
 from ledger.core.staff import Actor
 from ledger.db import balances as balances_db
+from ledger.db import campaigns as campaigns_db
 from ledger.db import grants as db
-from ledger.db.models import IncomeRow, ReleaseRow, RoundRow
+from ledger.db.models import CampaignRow, IncomeRow, ReleaseRow, RoundRow
 from ledger.db.session import Session, UnitOfWork
 from ledger.recording import audit, text
 
@@ -262,10 +264,25 @@ def availability_in(session: Session) -> Availability:
         reservation = reservation_of(row, committed_by_round.get(round_id, 0)) if row else 0
         holds.append(RoundHold(reservation=from_minor(reservation),
                                restricted=from_minor(restricted_for_round.get(round_id, 0))))
+    campaigns_restricted, campaigns_held = _campaign_holds(session)
     return availability(
         balance=_balance(session, CASH) + _balance(session, BANK),
         committed=_balance(session, GRANTS_PAYABLE),
-        rounds=holds, other_restricted=from_minor(other_restricted))
+        rounds=holds, other_restricted=from_minor(other_restricted),
+        campaigns_restricted=campaigns_restricted, campaigns_held=campaigns_held)
+
+
+def _campaign_holds(session: Session) -> tuple[Money, Money]:
+    """Money restricted to repair campaigns, and the foundation's matches still held for the
+    campaigns that run."""
+    sums = campaigns_db.sums(session)
+    restricted = held = from_minor(0)
+    for row in session.scalars(select(CampaignRow)):
+        figures = campaigns_db.figures_of(row, sums.get(row.id, campaigns_db.Sums()))
+        restricted += figures.restricted
+        if row.status in HOLDING:
+            held += figures.match_left
+    return restricted, held
 
 
 def funds(uow: UnitOfWork) -> Availability:

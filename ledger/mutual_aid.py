@@ -326,14 +326,16 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
         if day < earliest:
             raise InvalidInput(f"the reversal cannot be dated before {earliest} (the deposit "
                                f"or the transfer of its share)", field="effective_date")
+        # the reversal first: the returns that follow are then part of a correction, which a
+        # closing period accepts
+        reversal = reverse_entry(uow, row.entry_seq, actor=actor.username, effective_date=day,
+                                 memo=f"冲销互助资金 #{row.id} / reversal of deposit: {why}"[:500],
+                                 by=actor, owned=True)
         if row.transfer_id is not None:
             for entry in transfer_return_entries(deposit_id=row.id,
                                                  amount=from_minor(row.foundation), on=day,
                                                  actor=actor.username):
                 post(uow, entry, by=actor)
-        reversal = reverse_entry(uow, row.entry_seq, actor=actor.username, effective_date=day,
-                                 memo=f"冲销互助资金 #{row.id} / reversal of deposit: {why}"[:500],
-                                 by=actor, owned=True)
         row.reversal_seq, row.reversal_reason = reversal.seq, why
         session.flush()
         audit(session, actor, "deposit.reversed", "deposit", row.id, reason=why,

@@ -12,11 +12,13 @@ from werkzeug.routing import BuildError
 from . import (  # noqa: F401 - importing them adds their routes to the blueprints
     accounts,
     audit,
+    campaigns,
     foundation_reviews,
     foundation_rounds,
     fund,
     grants,
     pages,
+    periods,
     vouchers,
 )
 from .common import account_label, entity_name, local_time, may, role_label, role_labels
@@ -58,6 +60,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(fund.bp)  # the mutual-aid fund's pages, under /staff/fund
     app.register_blueprint(grants.bp)  # the foundation's pages, under /staff/foundation
+    app.register_blueprint(campaigns.bp)  # repair campaigns, under /staff/campaigns
+    app.register_blueprint(periods.bp)  # accounting periods and statements, under /staff/periods
     app.jinja_env.filters.update(local_time=local_time, amount=amount_text,
                                  role_label=role_label, role_labels=role_labels,
                                  entity_name=entity_name)

@@ -11,15 +11,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import total_ordering
 
 from moneyed import Money
 
-from .errors import InvalidAmount, InvalidInput
+from .entries import JournalEntry, Posting, SourceRef
+from .errors import Conflict, InvalidAmount, InvalidInput
 from .money import allocate, parse_money
 from .states import check_move
 
@@ -54,6 +58,26 @@ class Source(StrEnum):
     HOUSEHOLDS = "households"  # the crowdfunded gap
 
 
+class LeftoverRule(StrEnum):
+    """What happens to money left once the contractor is paid."""
+
+    REFUND = "refund"  # refunded pro rata to everyone who paid restricted money in
+    FOUNDATION = "foundation"  # released to the foundation, disclosed with a note
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    WECHAT = "wechat"  # WeChat Pay
+    ALIPAY = "alipay"
+    BANK = "bank"  # bank transfer
+
+
+#: Campaigns whose foundation match is held out of the foundation's available funds.
+HOLDING = (CampaignStatus.OPEN, CampaignStatus.FUNDED)
+#: Campaigns that take households' payments (after the contractor is paid they are leftovers).
+TAKING_PAYMENTS = (CampaignStatus.OPEN, CampaignStatus.FUNDED, CampaignStatus.CONTRACTOR_PAID)
+
+
 class HouseholdStatus(StrEnum):
     ASKED = "asked"  # on the roll, asked to pay its share
     VACANT = "vacant"
@@ -61,7 +85,7 @@ class HouseholdStatus(StrEnum):
     EXEMPT = "exempt"
 
 
-class InvalidTransition(InvalidInput):
+class InvalidTransition(Conflict):
     code = "campaign-state"
     title = "The campaign is not at that stage"
 
@@ -113,12 +137,21 @@ ROLL_COLUMNS = {  # our field -> the headers accepted for it
     "contact": ("contact", "联系人", "户主"),
     "phone": ("phone", "电话", "联系电话", "手机"),
 }
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that reads numbers as numbers: room 101 < 201 < 1002, 2幢 < 10幢."""
+    return tuple((0, int(part)) if part.isascii() and part.isdigit() else (1, part)
+                 for part in re.split(r"([0-9]+)", text) if part)
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class HouseKey:
-    """Where a household lives; unique on a campaign's roll."""
+    """Where a household lives; unique on a campaign's roll. Roll order is building, unit,
+    room, each compared with its numbers as numbers (a roll is walked floor by floor)."""
 
     building: str
     unit: str
@@ -126,6 +159,15 @@ class HouseKey:
 
     def __str__(self) -> str:
         return f"{self.building}-{self.unit}-{self.room}"
+
+    @property
+    def order(self) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+        return _natural(self.building), _natural(self.unit), _natural(self.room)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, HouseKey):
+            return NotImplemented
+        return (self.order, str(self)) < (other.order, str(other))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +199,27 @@ class Preview:
         return not self.problems
 
 
+class BadFile(InvalidInput):
+    """An imported file with problems: nothing of it was written."""
+
+    code = "bad-file"
+    title = "The file has problems; nothing was imported"
+    #: Problems listed in an answer; the count says how many there were in all.
+    LISTED = 200
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        first = problems[0]
+        super().__init__(f"{len(problems)} problem(s); the first, line {first.line}"
+                         f"{' ' + first.column if first.column else ''}: {first.message}",
+                         field="file")
+        self.problems = tuple(problems)
+
+    def extensions(self) -> dict[str, object]:
+        return {"problem_count": len(self.problems),
+                "rows": [{"line": p.line, "column": p.column, "message": p.message}
+                         for p in self.problems[:self.LISTED]]}
+
+
 def decode(data: bytes) -> str:
     """CSV text from UTF-8 (with or without a byte-order mark) or GB18030 (what Excel in
     Chinese saves); anything else is refused."""
@@ -171,41 +234,60 @@ def decode(data: bytes) -> str:
     raise InvalidInput("the file is neither UTF-8 nor GB18030 text", field="file")
 
 
-def read_table(text: str, columns: Mapping[str, Sequence[str]], *, max_rows: int
+Table = Iterable[Sequence[str]]
+
+
+def csv_rows(data: bytes) -> Table:
+    """The rows of a CSV file (see `decode` for the encodings accepted)."""
+    return csv.reader(io.StringIO(decode(data), newline=""))
+
+
+def _table(data: bytes | Table) -> Table:
+    return csv_rows(data) if isinstance(data, bytes | bytearray) else data
+
+
+def read_table(table: Table, columns: Mapping[str, Sequence[str]], *, max_rows: int
                ) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
-    """Rows of a CSV text as {field: value} with their line numbers, mapping the accepted
-    headers to our fields; a missing column or too many rows is a problem of line 1."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        return [], [RowProblem(1, "", "the file is empty")]
-    names = [h.strip().lower() for h in header]
-    where: dict[str, int] = {}
-    for name, accepted in columns.items():
-        found = [i for i, h in enumerate(names) if h in {a.lower() for a in accepted}]
-        if found:
-            where[name] = found[0]
-    missing = [n for n in columns if n not in where]
-    if missing:
-        return [], [RowProblem(1, n, f"no column {n!r} (accepted headers: "
-                                     f"{', '.join(columns[n])})") for n in missing]
-    rows, problems = [], []
-    for number, raw in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in raw):
-            continue  # blank lines are ignored
-        if len(rows) == max_rows:
-            return [], [RowProblem(number, "", f"more than {max_rows:,} rows; split the file")]
-        if len(raw) < len(header):
-            problems.append(RowProblem(number, "", f"{len(raw)} cells where the header has "
-                                                   f"{len(header)}"))
-            continue
-        rows.append((number, {n: raw[i].strip() for n, i in where.items()}))
+    """Rows of a table (CSV or a spreadsheet's first sheet) as {field: value} with their line
+    numbers, mapping the accepted headers to our fields; a missing column or too many rows is
+    a problem of line 1 and stops the reading."""
+    reader = iter(table)
+    number = 0  # the last line read: an error while reading is on the line after it
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [], [RowProblem(1, "", "the file is empty")]
+        names = [str(h).strip().lower() for h in header]
+        where: dict[str, int] = {}
+        for name, accepted in columns.items():
+            found = [i for i, h in enumerate(names) if h in {a.lower() for a in accepted}]
+            if found:
+                where[name] = found[0]
+        missing = [n for n in columns if n not in where]
+        if missing:
+            return [], [RowProblem(1, n, f"no column {n!r} (accepted headers: "
+                                         f"{', '.join(columns[n])})") for n in missing]
+        rows, problems = [], []
+        for number, raw in enumerate(reader, start=2):
+            if not any(str(cell).strip() for cell in raw):
+                continue  # blank lines are ignored
+            if len(rows) + len(problems) >= max_rows:
+                return [], [RowProblem(number, "", f"more than {max_rows:,} rows; split the "
+                                                   f"file")]
+            if len(raw) < len(header):
+                problems.append(RowProblem(number, "", f"{len(raw)} cells where the header "
+                                                       f"has {len(header)}"))
+                continue
+            rows.append((number, {n: str(raw[i]).strip() for n, i in where.items()}))
+    except csv.Error as error:
+        return [], [RowProblem(number + 1, "", f"the file is not well-formed CSV ({error})")]
     return rows, problems
 
 
-def parse_roll(data: bytes) -> Preview:
-    """The households of a roll file, or every problem it has (bad rows, duplicates)."""
-    rows, problems = read_table(decode(data), ROLL_COLUMNS, max_rows=MAX_ROLL_ROWS)
+def parse_roll(data: bytes | Table) -> Preview:
+    """The households of a roll (CSV bytes or a table's rows), or every problem it has (bad
+    rows, duplicates)."""
+    rows, problems = read_table(_table(data), ROLL_COLUMNS, max_rows=MAX_ROLL_ROWS)
     seen: dict[HouseKey, int] = {}
     lines = []
     for number, row in rows:
@@ -250,16 +332,20 @@ class PaymentLine:
     paid_on: date
 
 
-def parse_payments(data: bytes) -> Preview:
+def parse_payments(data: bytes | Table) -> Preview:
     """The payments of an export file (WeChat Pay, Alipay, bank), or its problems."""
-    rows, problems = read_table(decode(data), PAYMENT_COLUMNS, max_rows=MAX_PAYMENT_ROWS)
+    rows, problems = read_table(_table(data), PAYMENT_COLUMNS, max_rows=MAX_PAYMENT_ROWS)
     lines = []
     for number, row in rows:
         bad = []
         if not row["reference"] or len(row["reference"]) > 64:
             bad.append(RowProblem(number, "reference", "is 1 to 64 characters"))
         try:
-            amount = parse_money(row["amount"])
+            typed = row["amount"].lstrip("¥￥")
+            if "," in typed and not _GROUPED.match(typed):
+                raise InvalidAmount(f"{row['amount']!r} is not an amount: commas only group "
+                                    f"thousands (1,234.56)")
+            amount = parse_money(typed.replace(",", ""))
         except InvalidAmount as error:
             bad.append(RowProblem(number, "amount", error.message))
         try:
@@ -273,6 +359,8 @@ def parse_payments(data: bytes) -> Preview:
         lines.append(PaymentLine(number, row["reference"],
                                  HouseKey(row["building"], row["unit"], row["room"]),
                                  amount, paid_on))
+    if not lines and not problems:
+        problems.append(RowProblem(1, "", "the file has no payments"))
     return Preview(rows=tuple(lines), problems=tuple(problems))
 
 
@@ -329,3 +417,192 @@ def pro_rata(total: Money, paid: Sequence[Money]) -> list[Money]:
     if not paid or sum(p.amount for p in paid) <= 0:
         raise InvalidInput("nobody paid anything to refund", field="payments")
     return allocate(total, [Decimal(p.amount) for p in paid])
+
+
+def overpaid_back(leftover: Money, excesses: Sequence[Money]) -> list[Money]:
+    """What goes back to each household that paid more than its share, when the campaign
+    closes: its whole excess, or, if the leftover is smaller than all the excesses (the
+    restricted money was spent), the leftover shared pro rata to the excesses."""
+    total = sum((e for e in excesses), leftover - leftover)
+    if total <= leftover:
+        return list(excesses)
+    return pro_rata(leftover, excesses)
+
+
+def latest_first(amount: Money, payments: Sequence[Money]) -> list[Money]:
+    """`amount` taken back from a household's payments (in the order paid), latest first,
+    never more than a payment."""
+    left, found = amount, []
+    for paid in reversed(payments):
+        part = min(left, paid)
+        found.append(part)
+        left -= part
+    if left.amount > 0:
+        raise InvalidInput(f"{amount.amount} is more than the payments", field="amount")
+    return found[::-1]
+
+
+# --- the campaign's money ---------------------------------------------------------------------
+class NotFunded(Conflict):
+    code = "campaign-not-funded"
+    title = "The campaign does not have the money yet"
+
+
+class ShortfallUnassigned(Conflict):
+    code = "shortfall-unassigned"
+    title = "The shortfall has not been assigned to a source"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A campaign's money in one place (all Money, the campaign's currency).
+
+    restricted = subsidy received + households' payments - refunds - releases: the money
+    restricted to the campaign in the foundation's book, zero once it is closed or cancelled.
+    The foundation's match (with any shortfall it took on) is unrestricted money it holds for
+    the campaign; the contractor is paid from the restricted money first."""
+
+    cost: Money
+    subsidy: Money  # pledged: the campaign's subsidy plus shortfall assigned to it
+    match: Money  # pledged by the foundation: its match plus shortfall assigned to it
+    gap: Money  # the households' part, split into shares
+    subsidy_received: Money  # net of money returned
+    households_paid: Money  # net of refunds
+    spent: Money  # paid to the contractor in all
+    spent_restricted: Money  # the part of it paid from restricted money (released)
+    leftover_released: Money  # leftover restricted money released to the foundation
+    shortfall: Money  # the shares of households not asked to pay
+    assigned: Money  # shortfall assigned to a source
+
+    @property
+    def restricted(self) -> Money:
+        return (self.subsidy_received + self.households_paid - self.spent_restricted
+                - self.leftover_released)
+
+    @property
+    def foundation_spent(self) -> Money:
+        """The part of the contractor's payments the foundation paid from its own money."""
+        return self.spent - self.spent_restricted
+
+    @property
+    def match_left(self) -> Money:
+        return max(self.match - self.foundation_spent, self.cost - self.cost)
+
+    @property
+    def unassigned(self) -> Money:
+        return self.shortfall - self.assigned
+
+    @property
+    def to_pay(self) -> Money:
+        """What the contractor is still owed."""
+        return self.cost - self.spent
+
+    @property
+    def covered(self) -> bool:
+        """The money in hand (restricted) and the foundation's match cover what is still owed
+        to the contractor."""
+        return self.restricted + self.match_left >= self.to_pay
+
+
+def contractor_split(amount: Money, *, restricted: Money, match_left: Money
+                     ) -> tuple[Money, Money]:
+    """(from restricted money, from the foundation's match) of a payment to the contractor:
+    the restricted money is spent first."""
+    first = min(amount, restricted)
+    rest = amount - first
+    if rest > match_left:
+        raise NotFunded(f"{amount.amount} is more than the campaign's money ({restricted.amount}"
+                        f" restricted, {match_left.amount} of the foundation's match left)",
+                        field="amount")
+    return first, rest
+
+
+def shortfall_topups(amount: Money, households: int) -> list[Money]:
+    """Shortfall assigned to the households: split over the households asked to pay, by the
+    same rule as the shares."""
+    if households < 1:
+        raise InvalidInput("no household is asked to pay; assign the shortfall to the subsidy "
+                           "or the foundation", field="source")
+    return allocate(amount, [1] * households)
+
+
+# --- receipts ---------------------------------------------------------------------------------
+#: Crockford's base32 without I, L, O, U: no letters that read as digits.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RECEIPT_CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+def receipt_code(choose: Callable[[str], str] = secrets.choice) -> str:
+    """A receipt code such as 7K3Q-M9XD-2TPA: 60 random bits, so nobody guesses another
+    household's code."""
+    chars = "".join(choose(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def normal_receipt_code(text: str) -> str:
+    """A code as typed by a resident (lower case, spaces, O for 0...), or InvalidInput."""
+    typed = unicodedata.normalize("NFKC", text or "")  # full-width letters, digits and dashes
+    found = re.sub(r"[\s\-\u2010-\u2015\u2212]", "", typed).upper().translate(
+        str.maketrans("OIL", "011"))
+    code = f"{found[:4]}-{found[4:8]}-{found[8:]}"
+    if not _RECEIPT_CODE.match(code):
+        raise InvalidInput("a receipt code has 12 letters and digits, such as 7K3Q-M9XD-2TPA",
+                           field="code")
+    return code
+
+
+# --- entries (in the foundation's book) -------------------------------------------------------
+FOUNDATION = "foundation"
+CASH, BANK = "1001", "1002"
+HOUSEHOLD_DONATIONS = "410102"  # 捐赠收入（限定性）
+SUBSIDY_INCOME = "450102"  # 政府补助收入（限定性）
+PROGRAMME_COSTS = "5101"
+UNRESTRICTED_NET_ASSETS, RESTRICTED_NET_ASSETS = "3101", "3102"
+
+
+def money_account(method: PaymentMethod) -> str:
+    """Cash is counted in hand; WeChat Pay, Alipay and transfers settle to the bank."""
+    return CASH if PaymentMethod(method) is PaymentMethod.CASH else BANK
+
+
+def _entry(campaign_id: int, on: date, actor: str, memo: str, *postings: Posting
+           ) -> JournalEntry:
+    return JournalEntry(entity=FOUNDATION, effective_date=on, actor=actor, memo=memo[:500],
+                        postings=postings, source=SourceRef("campaign", str(campaign_id)))
+
+
+def subsidy_entry(*, campaign_id: int, amount: Money, on: date, payer: str, actor: str
+                  ) -> JournalEntry:
+    """The subsidy arrives, restricted to the campaign (政府补助收入, 限定性)."""
+    return _entry(campaign_id, on, actor, f"众筹补贴 {payer} / repair subsidy received",
+                  Posting.debit(BANK, amount), Posting.credit(SUBSIDY_INCOME, amount))
+
+
+def payment_entry(*, campaign_id: int, amount: Money, on: date, household: str,
+                  method: PaymentMethod, actor: str) -> JournalEntry:
+    """A household's share arrives, restricted to the campaign (捐赠收入, 限定性)."""
+    return _entry(campaign_id, on, actor, f"众筹款 {household} / household payment",
+                  Posting.debit(money_account(method), amount),
+                  Posting.credit(HOUSEHOLD_DONATIONS, amount))
+
+
+def refund_entry(*, campaign_id: int, amount: Money, on: date, income_account: str,
+                 paid_from: str, whom: str, reason: str, actor: str) -> JournalEntry:
+    """Money paid in goes back: the restricted income is reduced by the refund."""
+    return _entry(campaign_id, on, actor, f"众筹退款 {whom} / refund: {reason}",
+                  Posting.debit(income_account, amount), Posting.credit(paid_from, amount))
+
+
+def contractor_entry(*, campaign_id: int, amount: Money, on: date, contractor: str,
+                     actor: str) -> JournalEntry:
+    return _entry(campaign_id, on, actor, f"维修款 {contractor} / contractor paid",
+                  Posting.debit(PROGRAMME_COSTS, amount), Posting.credit(BANK, amount))
+
+
+def campaign_release_entry(*, campaign_id: int, amount: Money, on: date, reason: str,
+                           actor: str) -> JournalEntry:
+    """Restricted money whose purpose is met (spent on the repair, or leftover given to the
+    foundation with disclosure) becomes unrestricted."""
+    return _entry(campaign_id, on, actor, f"限定解除 / restriction released: {reason}",
+                  Posting.debit(RESTRICTED_NET_ASSETS, amount),
+                  Posting.credit(UNRESTRICTED_NET_ASSETS, amount))

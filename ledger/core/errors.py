@@ -18,6 +18,10 @@ class LedgerError(Exception):
         self.message = message
         self.field = field
 
+    def extensions(self) -> dict[str, object]:
+        """Further members of the problem details an API answer carries (none by default)."""
+        return {}
+
 
 # --- bad input -------------------------------------------------------------------------------
 class InvalidInput(LedgerError):

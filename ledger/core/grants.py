@@ -339,11 +339,14 @@ class Availability:
 
 
 def availability(*, balance: Money, committed: Money, rounds: Sequence[RoundHold],
-                 other_restricted: Money) -> Availability:
+                 other_restricted: Money, campaigns_restricted: Money | None = None,
+                 campaigns_held: Money | None = None) -> Availability:
+    """`campaigns_restricted`: money restricted to repair campaigns; `campaigns_held`: the
+    foundation's matches of running campaigns not yet spent (counted as reserved)."""
     zero = balance - balance
-    reserved = sum((r.reservation for r in rounds), zero)
+    reserved = sum((r.reservation for r in rounds), campaigns_held or zero)
     # Restricted money for a round beyond its reservation is still held for that round.
-    restricted = other_restricted + sum(
+    restricted = other_restricted + (campaigns_restricted or zero) + sum(
         (max(r.restricted - r.reservation, zero) for r in rounds), zero)
     return Availability(balance=balance, committed=committed, reserved=reserved,
                         restricted=restricted,

@@ -19,6 +19,7 @@ from ledger.core.chart import Side
 from ledger.core.entries import JournalEntry, PostedEntry, Posting, SourceRef
 from ledger.core.errors import ClosedPeriod, EntryNotFound, UnknownAccount
 from ledger.core.money import from_minor
+from ledger.core.periods import BUSINESS_SOURCES
 
 from .models import AccountRow, EntryRow, PeriodRow, PostingRow
 
@@ -39,19 +40,46 @@ def account_ids(session: Session, entity: str) -> dict[str, int]:
 
 
 def refuse_closed_periods(session: Session, entries: Iterable[JournalEntry]) -> None:
-    """Raise ClosedPeriod if any entry is dated inside a closed period of its entity."""
+    """Raise ClosedPeriod if any entry is dated on or before the end of a closed period of
+    its entity (closing a period locks every date up to its end: its balances are the sum of
+    all of them), or is a business record's entry dated inside a closing one (only
+    adjustments go there)."""
+    entries = list(entries)
     for entity, dates in _dates_by_entity(entries).items():
-        closed = session.execute(
-            select(PeriodRow.starts_on, PeriodRow.ends_on).where(
-                PeriodRow.entity == entity, PeriodRow.status == "closed",
-                PeriodRow.starts_on <= max(dates), PeriodRow.ends_on >= min(dates))
+        shut = session.execute(
+            select(PeriodRow.starts_on, PeriodRow.ends_on, PeriodRow.status).where(
+                PeriodRow.entity == entity, PeriodRow.status.in_(("closing", "closed")),
+                PeriodRow.ends_on >= min(dates))
         ).all()
-        for day in sorted(dates):
-            for starts_on, ends_on in closed:
-                if starts_on <= day <= ends_on:
+        if not shut:
+            continue
+        for entry in entries:
+            if entry.entity != entity:
+                continue
+            day = entry.effective_date
+            for starts_on, ends_on, status in shut:
+                if status == "closed" and day <= ends_on:
                     raise ClosedPeriod(
-                        f"{day} falls in the closed period {starts_on} to {ends_on} of "
-                        f"{entity}; date the entry in an open period", field="effective_date")
+                        f"{day} is not after the closed period {starts_on} to {ends_on} of "
+                        f"{entity}; date the entry in an open period after it",
+                        field="effective_date")
+            business = (entry.reverses is None and entry.source is not None
+                        and entry.source.kind in BUSINESS_SOURCES
+                        and not _corrected(session, entry.source.kind, entry.source.id))
+            for starts_on, ends_on, status in shut:
+                if status == "closing" and business and starts_on <= day <= ends_on:
+                    raise ClosedPeriod(
+                        f"{day} falls in the period {starts_on} to {ends_on} of {entity}, "
+                        f"which is closing: only adjusting entries (vouchers) go there now",
+                        field="effective_date")
+
+
+def _corrected(session: Session, kind: str, source_id: str) -> bool:
+    """Whether an entry of this business record was reversed: its other entries dated in a
+    closing period are then part of the correction (an adjustment)."""
+    return session.scalar(select(EntryRow.seq).where(
+        EntryRow.source_kind == kind, EntryRow.source_id == source_id,
+        EntryRow.reverses_seq.is_not(None)).limit(1)) is not None
 
 
 def _dates_by_entity(entries: Iterable[JournalEntry]) -> dict[str, set[date]]:

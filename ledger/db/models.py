@@ -807,3 +807,285 @@ class ClawbackRow(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+CAMPAIGN_STATUSES = ("draft", "open", "funded", "contractor_paid", "closed", "cancelled")
+CAMPAIGN_SOURCES = ("subsidy", "foundation", "households")
+HOUSEHOLD_STATUSES = ("asked", "vacant", "unreachable", "exempt")
+PAYMENT_METHODS = ("cash", "wechat", "alipay", "bank")
+
+
+class CampaignRow(Base):
+    """A repair co-funded by a subsidy, the foundation's match and the households (众筹)."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community: Mapped[str] = mapped_column(String(100))
+    buildings: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(200))
+    repair: Mapped[str] = mapped_column(Text)
+    contractor: Mapped[str] = mapped_column(String(200))
+    cost: Mapped[int] = mapped_column(BigInteger)
+    subsidy: Mapped[int] = mapped_column(BigInteger)
+    subsidy_from: Mapped[str] = mapped_column(String(200))
+    match: Mapped[int] = mapped_column(BigInteger)
+    deadline: Mapped[date] = mapped_column(Date)
+    miss_rule: Mapped[str] = mapped_column(String(16))
+    shortfall_source: Mapped[str | None] = mapped_column(String(12))
+    leftover_rule: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("cost > 0", name="cost_positive"),
+        CheckConstraint("subsidy >= 0 AND match >= 0", name="sources_not_negative"),
+        CheckConstraint("subsidy + match < cost", name="gap_positive"),
+        CheckConstraint("miss_rule IN ('all_or_nothing', 'keep_raised')", name="miss_rule"),
+        CheckConstraint(f"shortfall_source IS NULL OR shortfall_source IN {CAMPAIGN_SOURCES!r}",
+                        name="shortfall_source"),
+        CheckConstraint("miss_rule <> 'keep_raised' OR shortfall_source IS NOT NULL",
+                        name="keep_raised_names_source"),
+        CheckConstraint("leftover_rule IN ('refund', 'foundation')", name="leftover_rule"),
+        CheckConstraint(f"status IN {CAMPAIGN_STATUSES!r}", name="status"),
+    )
+
+
+class HouseholdRow(Base):
+    """A household on a campaign's roll, in roll order (`position`), with its share in fen."""
+
+    __tablename__ = "campaign_households"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    building: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(20))
+    room: Mapped[str] = mapped_column(String(20))
+    contact: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40))
+    share: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "building", "unit", "room"),
+        UniqueConstraint("campaign_id", "position"),
+        CheckConstraint("share >= 0", name="share_not_negative"),
+        CheckConstraint(f"status IN {HOUSEHOLD_STATUSES!r}", name="status"),
+        CheckConstraint("status = 'asked' OR reason IS NOT NULL", name="reason"),
+    )
+
+
+class CampaignImportRow(Base):
+    """An imported roll or payment file that wrote something, with its report (JSON)."""
+
+    __tablename__ = "campaign_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    report: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("kind IN ('roll', 'payments')", name="kind"),)
+
+
+class SubsidyReceiptRow(Base):
+    """Subsidy money received for a campaign (restricted to it)."""
+
+    __tablename__ = "campaign_subsidies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    payer: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+class CampaignPaymentRow(Base):
+    """A household's payment, with the code on its receipt."""
+
+    __tablename__ = "campaign_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("campaign_households.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(8))
+    reference: Mapped[str] = mapped_column(String(64))
+    receipt_code: Mapped[str] = mapped_column(String(14), unique=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_imports.id"))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "reference"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
+    )
+
+
+class CampaignRefundRow(Base):
+    """Money given back: a household's payment or subsidy (cancellation, leftover)."""
+
+    __tablename__ = "campaign_refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_payments.id"),
+                                                   index=True)
+    subsidy_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_subsidies.id"),
+                                                   index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    refunded_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("(payment_id IS NULL) <> (subsidy_id IS NULL)", name="one_payer"),
+    )
+
+
+class ShortfallRow(Base):
+    """Shortfall (the shares of households not asked to pay) assigned to a source."""
+
+    __tablename__ = "campaign_shortfalls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"source IN {CAMPAIGN_SOURCES!r}", name="source"),
+    )
+
+
+class ContractorPaymentRow(Base):
+    """A payment to the contractor; `restricted` fen of it came from the campaign's
+    restricted money (released by `release_entry_seq`), the rest from the foundation's match."""
+
+    __tablename__ = "campaign_contractor_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    restricted: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100))
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    release_entry_seq: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.seq"),
+                                                          unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("restricted >= 0 AND restricted <= amount", name="restricted_part"),
+        CheckConstraint("(restricted > 0) = (release_entry_seq IS NOT NULL)", name="released"),
+    )
+
+
+class LeftoverReleaseRow(Base):
+    """Leftover restricted money given to the foundation, with its disclosure."""
+
+    __tablename__ = "campaign_leftovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    released_on: Mapped[date] = mapped_column(Date)
+    disclosure: Mapped[str] = mapped_column(Text)
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+
+OPINIONS = ("unqualified", "qualified", "adverse", "disclaimer")
+
+
+class PeriodCloseRow(Base):
+    """A period's close: the chain head then, and the entity's balances at the period's end
+    (JSON: account code -> [debits, credits] in fen, CNY)."""
+
+    __tablename__ = "period_closes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    head_seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    balances: Mapped[str] = mapped_column(Text)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("head_seq >= 0", name="head_seq"),)
+
+
+class PeriodReopenRow(Base):
+    """An admin reopened a closed period, with a reason (its sign-off no longer holds)."""
+
+    __tablename__ = "period_reopens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reopened_by: Mapped[str] = mapped_column(String(100))
+
+
+class SignOffRow(Base):
+    """An auditor's sign-off of one close of a period, with the verification it ran (JSON)."""
+
+    __tablename__ = "signoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    close_id: Mapped[int] = mapped_column(ForeignKey("period_closes.id"), unique=True)
+    opinion: Mapped[str] = mapped_column(String(12))
+    notes: Mapped[str] = mapped_column(Text)
+    verification: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint(f"opinion IN {OPINIONS!r}", name="opinion"),)
+
+
+class StatementFileRow(Base):
+    """The statements of a signed period as a PDF, generated once and served as stored."""
+
+    __tablename__ = "statement_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signoff_id: Mapped[int] = mapped_column(ForeignKey("signoffs.id"))
+    lang: Mapped[str] = mapped_column(String(8))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("signoff_id", "lang"),
+        CheckConstraint("lang IN ('zh', 'en')", name="lang"),
+        CheckConstraint("length(sha256) = 64", name="sha256"),
+    )

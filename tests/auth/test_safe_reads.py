@@ -17,7 +17,9 @@ ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "voucher_id": "1",
              "token_id": "1", "username": "fm1", "slug": "self-approval",
              "filename": "huzhu.css", "income_id": "1", "grantee_id": "1", "round_id": "1",
-             "application_id": "1", "attachment_id": "1", "grant_id": "1"}
+             "application_id": "1", "attachment_id": "1", "grant_id": "1",
+             "campaign_id": "1", "household_id": "1", "import_id": "1",
+             "entity": "fund", "label": "2025-10"}
 #: A few query strings every route gets too (filters, paging, a bad value).
 QUERIES = ("", "?limit=1&status=submitted&action=login&as_of=2025-11-03",
            "?as_of=bad&limit=0&before=x&next=//evil.example&lang=en")

@@ -27,14 +27,14 @@ USERNAME = re.compile(r"^\s*(Username|用户名)\s*$")
 PASSWORD_LABEL = re.compile(r"^\s*(Password|密码)\s*$")
 #: The main menu offers the pages each role may open (cf. EXPECTED in tests/matrix).
 MENU = {
-    "admin1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Audit log",
-               "Staff accounts", "Access tokens", "Change password"],
-    "fm1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Access tokens",
-            "Change password"],
-    "board1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Access tokens",
-               "Change password"],
-    "aud1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Audit log",
-             "Access tokens", "Change password"],
+    "admin1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Campaigns", "Periods",
+               "Audit log", "Staff accounts", "Access tokens", "Change password"],
+    "fm1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Campaigns", "Periods",
+            "Access tokens", "Change password"],
+    "board1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Campaigns", "Periods",
+               "Access tokens", "Change password"],
+    "aud1": ["Dashboard", "Vouchers", "Mutual-aid fund", "Foundation", "Campaigns", "Periods",
+             "Audit log", "Access tokens", "Change password"],
 }
 LOG_IN = re.compile(r"^\s*(Log in|登录)\s*$")
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ledger import books
+from ledger import books, periods
 from ledger.core.chart import ENTITIES, chart_of
 from ledger.core.entries import JournalEntry, Posting, SourceRef
 from ledger.core.errors import (
@@ -27,8 +27,9 @@ from ledger.core.errors import (
     Unbalanced,
 )
 from ledger.core.money import from_minor, parse_money
+from ledger.core.staff import Actor
 from ledger.db.chain import verify
-from ledger.db.models import EntryRow, PeriodRow, PostingRow
+from ledger.db.models import EntryRow, PostingRow
 from ledger.db.session import UnitOfWork
 
 PROPERTY = settings(max_examples=25, deadline=None, database=None,
@@ -183,14 +184,11 @@ def test_core_refusals_write_nothing(uow: UnitOfWork, post_some: Any):
 def test_posting_into_a_closed_period_raises_closed_period_and_writes_nothing(
         uow: UnitOfWork, post_some: Any, raw: Any):
     post_some(2)
-    uow.write(lambda s: s.add_all([
-        PeriodRow(entity="fund", starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 31),
-                  status="closed"),
-        PeriodRow(entity="fund", starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30),
-                  status="closing"),
-        PeriodRow(entity="foundation", starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 31),
-                  status="closed"),
-    ]))
+    admin = Actor.system("admin1")
+    for entity, label in (("fund", "2026-10"), ("fund", "2026-11"), ("foundation", "2026-12")):
+        periods.start_closing(uow, admin, entity, label)
+    periods.close_period(uow, admin, "fund", "2026-10")
+    periods.close_period(uow, admin, "foundation", "2026-12")
     snapshot = raw.snapshot()
 
     def entry(day: date, entity: str = "fund") -> JournalEntry:
@@ -209,11 +207,15 @@ def test_posting_into_a_closed_period_raises_closed_period_and_writes_nothing(
     with pytest.raises(ClosedPeriod):
         books.post(uow, entry(date(2026, 12, 24), "foundation"))
     assert raw.snapshot() == snapshot
-    # The day before, the day after, a closing period, another entity's closed period: fine.
-    for day, entity in [(date(2026, 9, 30), "fund"), (date(2026, 11, 1), "fund"),
-                        (date(2026, 12, 24), "fund"), (date(2026, 10, 15), "foundation")]:
+    # Closing a period locks every date up to its end: the day before is refused too.
+    with pytest.raises(ClosedPeriod):
+        books.post(uow, entry(date(2026, 9, 30)))
+    assert raw.snapshot() == snapshot
+    # The day after, a closing period, after another entity's closed period: fine.
+    for day, entity in [(date(2026, 11, 1), "fund"), (date(2026, 12, 24), "fund"),
+                        (date(2027, 1, 2), "foundation")]:
         books.post(uow, entry(day, entity))
-    assert counts(uow) == (6, 12)
+    assert counts(uow) == (5, 10)
 
 
 # --- text the database cannot hold -------------------------------------------------------------

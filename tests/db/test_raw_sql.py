@@ -93,7 +93,9 @@ def test_truncate_is_refused_on_postgresql(pg_only: None, raw: Any, posted: list
     for tables in ("postings", "journal_entries CASCADE",
                    "postings, journal_entries, vouchers, deposits, transfers, expenses,"
                    " bridging_services, incomes, grants, grant_tranches, clawbacks,"
-                   " restriction_releases, evaluations",
+                   " restriction_releases, evaluations, campaigns, campaign_households,"
+                   " campaign_payments, campaign_refunds, campaign_subsidies, campaign_imports,"
+                   " campaign_contractor_payments, campaign_leftovers, campaign_shortfalls",
                    "postings RESTART IDENTITY"):
         refused(raw, sql(f"TRUNCATE {tables}"), match="append-only")
     # Without CASCADE PostgreSQL refuses even before the trigger (postings refer to entries).
@@ -235,14 +237,25 @@ def test_an_entry_dated_in_a_closed_period_is_refused(raw: Any, posted: list[Any
     with raw.engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO periods (entity, starts_on, ends_on, status) VALUES "
-            "('fund', '2026-10-01', '2026-10-31', 'closed'), "
+            "('fund', '2026-10-01', '2026-10-31', 'closing'), "
             "('fund', '2026-12-01', '2026-12-31', 'open'), "
             "('fund', '2027-01-01', '2027-01-31', 'closing'), "
-            "('foundation', '2026-11-01', '2026-11-30', 'closed')"))
+            "('foundation', '2026-11-01', '2026-11-30', 'closing')"))
+        # closed the only way the database allows: a close record, then the status
+        conn.execute(text(
+            "INSERT INTO period_closes (period_id, head_seq, head_hash, balances, closed_at,"
+            " closed_by) SELECT id, 0, :hash, '{}', '2026-11-01 00:00:00', 'test' FROM periods"
+            " WHERE (entity, starts_on) IN (('fund', '2026-10-01'), ('foundation', '2026-11-01'))"),
+            {"hash": "0" * 64})
+        conn.execute(text("UPDATE periods SET status = 'closed' WHERE id IN"
+                          " (SELECT period_id FROM period_closes)"))
     for day in (date(2026, 10, 1), date(2026, 10, 17), date(2026, 10, 31)):
         refused(raw, lambda conn, d=day: raw.write(conn, raw.entry(day=d)), match="closed period")
-    # Outside it, in an open or closing period, or in another entity's closed period: accepted.
-    for day in (date(2026, 9, 30), date(2026, 11, 1), date(2026, 12, 5), date(2027, 1, 2)):
+    # Closing locks every date up to the period's end: the day before is refused as well.
+    refused(raw, lambda conn: raw.write(conn, raw.entry(day=date(2026, 9, 30))),
+            match="closed period")
+    # After it, in an open or closing period, in another entity's closed period: accepted.
+    for day in (date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 5), date(2027, 1, 2)):
         with raw.engine.begin() as conn:
             raw.write(conn, raw.entry(day=day))
     assert raw.counts() == (6, 12)

@@ -86,7 +86,42 @@ TRIGGERS["postgresql"] |= GRANT_RULES | {
 TRIGGERS["sqlite"] |= GRANT_RULES | {
     (t, f"{t}_no_{event}") for t in GRANT_KEPT for event in ("update", "delete")} | {
     (t, f"{t}_no_delete") for t in GRANT_NOT_DELETED}
-PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES), "huzhu_account_identity",
+#: Issue 6: repair campaigns (migration 0007).
+CAMPAIGN_KEPT = ("campaign_imports", "campaign_subsidies", "campaign_payments",
+                 "campaign_refunds", "campaign_shortfalls", "campaign_contractor_payments",
+                 "campaign_leftovers")
+CAMPAIGN_RULES = {("campaigns", "campaigns_terms_fixed"), ("campaigns", "campaigns_end_at_zero"),
+                  ("campaign_households", "households_roll_in_draft"),
+                  ("campaign_households", "households_fixed"),
+                  ("campaign_households", "households_kept"),
+                  ("campaign_payments", "payments_of_the_roll"),
+                  ("campaign_subsidies", "subsidies_while_running"),
+                  ("campaign_refunds", "refunds_within_payment"),
+                  ("campaign_contractor_payments", "contractor_within_cost"),
+                  ("campaign_shortfalls", "shortfall_within_unasked")}
+TRIGGERS["postgresql"] |= CAMPAIGN_RULES | {
+    (t, f"{t}_append_only") for t in CAMPAIGN_KEPT} | {("campaigns", "campaigns_no_delete")} | {
+    (t, f"{t}_no_truncate") for t in (*CAMPAIGN_KEPT, "campaigns", "campaign_households")}
+TRIGGERS["sqlite"] |= CAMPAIGN_RULES | {
+    (t, f"{t}_no_{event}") for t in CAMPAIGN_KEPT for event in ("update", "delete")} | {
+    ("campaigns", "campaigns_no_delete")}
+#: Issue 7: periods closed, reopened and signed off (migration 0008).
+PERIOD_KEPT = ("period_closes", "period_reopens", "signoffs", "statement_files")
+PERIOD_RULES = {("periods", "periods_move_in_order"), ("periods", "periods_start_open"),
+                ("journal_entries", "entries_after_closed_periods"),
+                ("period_closes", "period_closes_while_closing"),
+                ("period_reopens", "period_reopens_while_closed"),
+                ("signoffs", "signoffs_of_latest_close"),
+                ("statement_files", "statement_files_signed"),
+                ("journal_entries", "entries_adjusting_while_closing")}
+TRIGGERS["postgresql"] |= PERIOD_RULES | {
+    (t, f"{t}_append_only") for t in PERIOD_KEPT} | {("periods", "periods_no_delete")} | {
+    (t, f"{t}_no_truncate") for t in (*PERIOD_KEPT, "periods")}
+TRIGGERS["sqlite"] |= PERIOD_RULES | {
+    (t, f"{t}_no_{event}") for t in PERIOD_KEPT for event in ("update", "delete")} | {
+    ("periods", "periods_no_delete")}
+PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES | CAMPAIGN_RULES | PERIOD_RULES),
+                "huzhu_account_identity",
                 "huzhu_append_only", "huzhu_entry_admissible", "huzhu_entry_balanced",
                 "huzhu_posting_sealed", "huzhu_audit_admissible", "huzhu_deposit_fixed"}
 LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}

@@ -14,6 +14,7 @@ from ..browser.conftest import (  # noqa: F401 - fixtures of the real-browser te
     screenshots,
     sqlite_only,
 )
+from ..browser.threaded import in_chromium  # noqa: F401 - a fixture of the browser tests
 from ..conftest import Staff
 from .helpers import Books, add_board_members
 

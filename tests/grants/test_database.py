@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
 
 from ledger import applications as apps
 from ledger import foundation, reviews, rounds
 from ledger import grants as grants_uc
 from ledger.core.grants import EvaluationResult, IncomeSource, Majority, Restriction
 
+from ..raw_sql import Guards, attempt
 from .helpers import PDF_BYTES, Programme, scores, yuan
 
 #: The tables of migration 0006 (as the migration lists them).
@@ -118,44 +117,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[str, ...]]]:
                 for t in tables}
 
 
-def attempt(engine: Engine, statements: list[str], params: dict[str, Any]) -> str | None:
-    """Run the statements in one transaction: the database's error message (lower case), or
-    None when it accepted them, in which case the transaction is rolled back."""
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            for sql in statements:
-                result = conn.execute(text(sql), params)
-                assert result.rowcount != 0, f"matched no row: {sql}"  # -1: TRUNCATE, INSERT
-        except DBAPIError as error:
-            transaction.rollback()
-            return str(error.orig).lower()
-        transaction.rollback()
-        return None
-
-
-def refused(engine: Engine, kept: Kept, statements: list[str], because: tuple[str, ...]
-            ) -> None:
-    """Each statement, in a transaction of its own, is refused by a rule whose message holds
-    one of `because`; nothing changes."""
-    before = snapshot(engine)
-    accepted, reasons = [], []
-    for sql in statements:
-        message = attempt(engine, [sql], kept.ids)
-        if message is None:
-            accepted.append(sql)
-        elif not any(word in message for word in because):
-            reasons.append((sql, message))
-    assert accepted == [], "the database accepted these"
-    assert reasons == [], "refused, but not by the rule expected"
-    assert snapshot(engine) == before
-
-
-def accepted(engine: Engine, kept: Kept, *statements: str) -> None:
-    """A control: the statements, together, are accepted (then rolled back)."""
-    before = snapshot(engine)
-    assert attempt(engine, list(statements), kept.ids) is None
-    assert snapshot(engine) == before
+_guards = Guards(snapshot)
+refused, accepted = _guards.refused, _guards.accepted
 
 
 def vote(application: str, user: str, choice: str = "for") -> str:

@@ -92,6 +92,16 @@ POSTS = {
     "/api/applications/{application_id}/resolutions",
     "/api/grants/{grant_id}/payments", "/api/grants/{grant_id}/evaluations",
     "/api/grants/{grant_id}/close", "/api/grants/{grant_id}/clawbacks",
+    "/api/campaigns", "/api/campaigns/{campaign_id}/roll", "/api/campaigns/{campaign_id}/open",
+    "/api/campaigns/{campaign_id}/households/{household_id}/mark",
+    "/api/campaigns/{campaign_id}/shortfall", "/api/campaigns/{campaign_id}/subsidy",
+    "/api/campaigns/{campaign_id}/payments", "/api/campaigns/{campaign_id}/payments/import",
+    "/api/campaigns/{campaign_id}/contractor", "/api/campaigns/{campaign_id}/close",
+    "/api/campaigns/{campaign_id}/cancel",
+    "/api/entities/{entity}/periods/{label}/closing",
+    "/api/entities/{entity}/periods/{label}/close",
+    "/api/entities/{entity}/periods/{label}/reopen",
+    "/api/entities/{entity}/periods/{label}/sign-off",
 }
 
 

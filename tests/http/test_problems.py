@@ -141,7 +141,9 @@ ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "entity_code": "fund", "code": "1002", "seq": "1", "slug": "unbalanced-entry",
              "filename": "nope.css", "voucher_id": "1", "token_id": "1", "username": "fm1",
              "income_id": "1", "grantee_id": "1", "round_id": "1", "application_id": "1",
-             "attachment_id": "1", "grant_id": "1"}
+             "attachment_id": "1", "grant_id": "1",
+             "campaign_id": "1", "household_id": "1", "import_id": "1",
+             "entity": "fund", "label": "2025-10"}
 
 
 def test_get_requests_never_change_the_database(app: Any, api: Api) -> None:

@@ -42,6 +42,7 @@ ADMIN_ONLY = frozenset({ADMIN})
 PREPARERS = frozenset({ADMIN, FM})
 BOARD_ONLY = frozenset({BOARD})
 RESOLVERS = frozenset({ADMIN, BOARD})
+AUDITOR_ONLY = frozenset({AUDITOR})
 #: Who asks, in this order: anonymous first, then one account per role.
 IDENTITIES: tuple[str, ...] = (ANON, ADMIN, FM, BOARD, AUDITOR)
 ACCOUNT_OF = {ADMIN: "admin1", FM: "fm1", BOARD: "board1", AUDITOR: "aud1"}
@@ -149,6 +150,38 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("grants.evaluate", "POST"): PREPARERS,
     ("grants.close_grant", "POST"): PREPARERS,
     ("grants.claw_back", "POST"): PREPARERS,
+    # repair campaigns (JSON API): every staff role reads; fund managers and admins record
+    ("campaigns.list_campaigns", "GET"): STAFF,
+    ("campaigns.create_campaign", "POST"): PREPARERS,
+    ("campaigns.get_campaign", "GET"): STAFF,
+    ("campaigns.import_roll", "POST"): PREPARERS,
+    ("campaigns.open_campaign", "POST"): PREPARERS,
+    ("campaigns.list_households", "GET"): STAFF,
+    ("campaigns.door_to_door", "GET"): STAFF,
+    ("campaigns.mark_household", "POST"): PREPARERS,
+    ("campaigns.assign_shortfall", "POST"): PREPARERS,
+    ("campaigns.receive_subsidy", "POST"): PREPARERS,
+    ("campaigns.list_payments", "GET"): STAFF,
+    ("campaigns.record_payment", "POST"): PREPARERS,
+    ("campaigns.import_payments", "POST"): PREPARERS,
+    ("campaigns.list_imports", "GET"): STAFF,
+    ("campaigns.pay_contractor", "POST"): PREPARERS,
+    ("campaigns.close_campaign", "POST"): PREPARERS,
+    ("campaigns.cancel_campaign", "POST"): PREPARERS,
+    ("campaigns.get_receipt", "GET"): STAFF,
+    ("campaigns.receipt_pdf", "GET"): STAFF,
+    # periods and statements (JSON API): staff read; managers close; admins reopen; auditors
+    # verify and sign off
+    ("periods.list_periods", "GET"): STAFF,
+    ("periods.get_period", "GET"): STAFF,
+    ("periods.start_closing", "POST"): PREPARERS,
+    ("periods.close_period", "POST"): PREPARERS,
+    ("periods.reopen_period", "POST"): ADMIN_ONLY,
+    ("periods.verify_period", "GET"): AUDITOR_ONLY,
+    ("periods.sign_off", "POST"): AUDITOR_ONLY,
+    ("periods.statements", "GET"): STAFF,
+    ("periods.statements_csv", "GET"): STAFF,
+    ("periods.statements_pdf", "GET"): STAFF,
     ("grants.grant_history", "GET"): STAFF,
     # staff pages: logging in and out, the dashboard, my password, my access tokens
     ("staff.login", "GET"): EVERYONE,
@@ -240,6 +273,42 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("foundation_pages.evaluate", "POST"): PREPARERS,
     ("foundation_pages.close_grant", "POST"): PREPARERS,
     ("foundation_pages.claw_back", "POST"): PREPARERS,
+    # repair campaigns (pages): every staff role reads; fund managers and admins record
+    ("campaign_pages.campaign_list", "GET"): STAFF,
+    ("campaign_pages.campaign", "GET"): STAFF,
+    ("campaign_pages.roll", "GET"): STAFF,
+    ("campaign_pages.door_to_door", "GET"): STAFF,
+    ("campaign_pages.payment_list", "GET"): STAFF,
+    ("campaign_pages.import_report", "GET"): STAFF,
+    ("campaign_pages.receipt", "GET"): STAFF,
+    ("campaign_pages.receipt_pdf", "GET"): STAFF,
+    ("campaign_pages.new_campaign", "GET"): PREPARERS,
+    ("campaign_pages.new_campaign", "POST"): PREPARERS,
+    ("campaign_pages.import_roll", "GET"): PREPARERS,
+    ("campaign_pages.import_roll", "POST"): PREPARERS,
+    ("campaign_pages.new_payment", "GET"): PREPARERS,
+    ("campaign_pages.new_payment", "POST"): PREPARERS,
+    ("campaign_pages.import_payments", "GET"): PREPARERS,
+    ("campaign_pages.import_payments", "POST"): PREPARERS,
+    ("campaign_pages.open_campaign", "POST"): PREPARERS,
+    ("campaign_pages.receive_subsidy", "POST"): PREPARERS,
+    ("campaign_pages.assign_shortfall", "POST"): PREPARERS,
+    ("campaign_pages.pay_contractor", "POST"): PREPARERS,
+    ("campaign_pages.close_campaign", "POST"): PREPARERS,
+    ("campaign_pages.cancel_campaign", "POST"): PREPARERS,
+    ("campaign_pages.confirm_roll", "POST"): PREPARERS,
+    ("campaign_pages.mark_household", "POST"): PREPARERS,
+    ("campaign_pages.confirm_payments", "POST"): PREPARERS,
+    # periods and statements (pages)
+    ("period_pages.period_list", "GET"): STAFF,
+    ("period_pages.period", "GET"): STAFF,
+    ("period_pages.start_closing", "POST"): PREPARERS,
+    ("period_pages.close_period", "POST"): PREPARERS,
+    ("period_pages.reopen_period", "POST"): ADMIN_ONLY,
+    ("period_pages.sign_off", "POST"): AUDITOR_ONLY,
+    ("period_pages.statements_pdf", "GET"): STAFF,
+    ("period_pages.statements_csv", "GET"): STAFF,
+    ("period_pages.statements_json", "GET"): STAFF,
 }
 
 
@@ -452,7 +521,38 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
         "member_id": member["id"], "deposit_id": deposit["id"], "service_id": service["id"],
         "entity_code": "fund", "code": "1002", "slug": "forbidden", "filename": "huzhu.css",
         **_grant_programme(client, staff_accounts),
+        **_campaign(client, staff_accounts),
+        "entity": "fund", "label": "2025-10",  # an empty month: its statements are quick
     }, spare_tokens=spare)
+
+
+def _campaign(client: Any, staff_accounts: Staff) -> dict[str, int]:
+    """An open repair campaign with a roll of two households and one imported payment: the
+    ids of the campaign, a household and the import. (Receipt routes get the account code
+    "1002" as their `code`, which is no receipt code: refused as 422, not 401/403.)"""
+    admin = staff_accounts.bearer("admin1")
+    found = _api_post(client, "/api/campaigns", {
+        "community": "俞范东路小区", "buildings": "1幢", "title": "matrix windows",
+        "repair": "hallway windows", "contractor": "镇海装修", "cost": "100.00",
+        "subsidy": "0.00", "subsidy_from": "", "match": "0.00", "deadline": "2026-12-31",
+        "miss_rule": "all_or_nothing", "leftover_rule": "refund"}, admin)
+    path = f"/api/campaigns/{found['id']}"
+
+    def upload(to: str, content: bytes, **fields: str) -> Any:
+        response = client.post(to, data={"file": (io.BytesIO(content), "f.csv"), **fields},
+                               content_type="multipart/form-data",
+                               headers={**admin, "Idempotency-Key": str(uuid.uuid4())})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return response.get_json()
+
+    upload(f"{path}/roll", "楼栋,单元,室,联系人,电话\n1,1,101,甲,\n1,1,102,乙,\n".encode())
+    _api_post(client, f"{path}/open", None, admin, 200)
+    imported = upload(f"{path}/payments/import",
+                      b"reference,building,unit,room,amount,paid_on\nW1,1,1,101,50.00,2026-10-01\n",
+                      method="wechat")
+    household = client.get(f"{path}/households", headers=admin).get_json()[0]
+    return {"campaign_id": found["id"], "household_id": household["id"],
+            "import_id": imported["import_id"]}
 
 
 class Pages:

@@ -91,15 +91,17 @@ def test_reversal_after_the_transfer_returns_the_foundation_share(fund: Fund) ->
     assert tb["420101"] == ("0.00", "300.00")
     assert fund.member(member["id"])["entitlement"] == {"deposits": "1000.00", "cap": "14285.71"}
 
+    # the reversal first, then the foundation's return and the fund's (one correction)
     entries = [fund.get(f"/api/entries/{seq}")
-               for seq in range(reversed_["reversal_seq"] - 2, reversed_["reversal_seq"] + 1)]
+               for seq in range(reversed_["reversal_seq"], reversed_["reversal_seq"] + 3)]
     assert [(e["entity"], e["source"]) for e in entries] == [
-        ("foundation", {"kind": "deposit", "id": str(big["id"])}),
         ("fund", {"kind": "deposit", "id": str(big["id"])}),
+        ("foundation", {"kind": "deposit", "id": str(big["id"])}),
         ("fund", {"kind": "deposit", "id": str(big["id"])})]
-    assert lines(fund, entries[0]["seq"]) == [("410103", "245000.00", None),
+    assert entries[0]["reverses"] == big["entry_seq"]
+    assert lines(fund, entries[1]["seq"]) == [("410103", "245000.00", None),
                                               ("1002", None, "245000.00")]
-    assert lines(fund, entries[1]["seq"]) == [("1002", "245000.00", None),
+    assert lines(fund, entries[2]["seq"]) == [("1002", "245000.00", None),
                                               ("2209", None, "245000.00")]
 
     before = fund.counts()

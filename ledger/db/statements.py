@@ -1,0 +1,101 @@
+"""The sums statements are made of, each one indexed aggregate over the postings."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from ledger.core.chart import chart_of
+from ledger.core.chart import entity as known_entity
+from ledger.core.money import DEFAULT_CURRENCY
+from ledger.core.periods import Period
+from ledger.core.statements import CASH_CODES, PeriodFigures
+
+from .models import AccountRow, PostingRow
+
+
+def _normal(session: Session, entity: str, rows: object) -> dict[str, int]:
+    chart = chart_of(entity)
+    found: dict[str, int] = {}
+    for code, debits, credits in rows:  # type: ignore[attr-defined]
+        diff = int(debits) - int(credits)
+        found[code] = diff if chart[code].normal_side.value == "debit" else -diff
+    return found
+
+
+def totals_query(entity: str, as_of: date) -> Select[tuple[str, int, int]]:
+    """(code, debits, credits) of each account used up to the end of `as_of` (CNY)."""
+    return (select(AccountRow.code, func.sum(PostingRow.debit), func.sum(PostingRow.credit))
+            .join(PostingRow, PostingRow.account_id == AccountRow.id)
+            .where(AccountRow.entity == entity, PostingRow.effective_date <= as_of,
+                   PostingRow.currency == DEFAULT_CURRENCY)
+            .group_by(AccountRow.code).order_by(AccountRow.code))
+
+
+def balances(session: Session, entity: str, as_of: date) -> dict[str, int]:
+    """Each account's balance on its normal side at the end of `as_of` (CNY, fen)."""
+    return _normal(session, entity, session.execute(totals_query(entity, as_of)))
+
+
+def movements(session: Session, entity: str, period: Period) -> dict[str, int]:
+    """Each account's net movement inside the period, on its normal side."""
+    return _normal(session, entity, session.execute(
+        select(AccountRow.code, func.sum(PostingRow.debit), func.sum(PostingRow.credit))
+        .join(PostingRow, PostingRow.account_id == AccountRow.id)
+        .where(AccountRow.entity == entity,
+               PostingRow.effective_date.between(period.starts_on, period.ends_on),
+               PostingRow.currency == DEFAULT_CURRENCY)
+        .group_by(AccountRow.code)))
+
+
+def cash_counterparts(session: Session, entity: str, period: Period
+                      ) -> dict[str, tuple[int, int]]:
+    """For entries inside the period that move cash or bank: per other account, (cash in,
+    cash out) = (its credits, its debits). They add up to the net cash movement, since each
+    entry balances."""
+    cash = aliased(PostingRow)
+    cash_account = aliased(AccountRow)
+    moving_cash = (select(cash.entry_seq)
+                   .join(cash_account, cash_account.id == cash.account_id)
+                   .where(cash_account.entity == entity, cash_account.code.in_(CASH_CODES),
+                          cash.effective_date.between(period.starts_on, period.ends_on))
+                   .distinct())
+    rows = session.execute(
+        select(AccountRow.code, func.sum(PostingRow.credit), func.sum(PostingRow.debit))
+        .join(PostingRow, PostingRow.account_id == AccountRow.id)
+        .where(AccountRow.entity == entity, AccountRow.code.not_in(CASH_CODES),
+               PostingRow.currency == DEFAULT_CURRENCY,
+               PostingRow.effective_date.between(period.starts_on, period.ends_on),
+               PostingRow.entry_seq.in_(moving_cash))
+        .group_by(AccountRow.code))
+    return {code: (int(cash_in), int(cash_out)) for code, cash_in, cash_out in rows}
+
+
+def released(session: Session, entity: str, period: Period) -> int:
+    """Credits less debits to unrestricted net assets (3101) in the period's entries that
+    also move restricted net assets (3102): releases of restrictions less restorations."""
+    other = aliased(PostingRow)
+    other_account = aliased(AccountRow)
+    both = (select(other.entry_seq).join(other_account, other_account.id == other.account_id)
+            .where(other_account.entity == entity, other_account.code == "3102",
+                   other.effective_date.between(period.starts_on, period.ends_on)))
+    found = session.execute(
+        select(func.coalesce(func.sum(PostingRow.credit - PostingRow.debit), 0))
+        .join(AccountRow, AccountRow.id == PostingRow.account_id)
+        .where(AccountRow.entity == entity, AccountRow.code == "3101",
+               PostingRow.currency == DEFAULT_CURRENCY,
+               PostingRow.effective_date.between(period.starts_on, period.ends_on),
+               PostingRow.entry_seq.in_(both))).scalar()
+    return int(found or 0)
+
+
+def period_figures(session: Session, entity: str, period: Period) -> PeriodFigures:
+    return PeriodFigures(
+        entity=known_entity(entity), period=period, chart=chart_of(entity),
+        opening=balances(session, entity, period.starts_on - timedelta(days=1)),
+        closing=balances(session, entity, period.ends_on),
+        moved=movements(session, entity, period),
+        cash=cash_counterparts(session, entity, period),
+        released=released(session, entity, period))
