@@ -44,6 +44,11 @@ class CloseOut(Schema):
     head_hash = fields.String(metadata={"description": "That entry's chain hash."})
     closed_at = fields.DateTime()
     closed_by = fields.String()
+    merkle_root = fields.String(allow_none=True, metadata={
+        "description": "The Merkle root of the entries dated in the period (what residents' "
+                       "inclusion proofs lead to), or null for a close recorded without one."})
+    merkle_size = fields.Integer(allow_none=True, metadata={
+        "description": "How many entries (leaves) that tree has."})
 
 
 class VerificationOut(Schema):
@@ -56,6 +61,9 @@ class VerificationOut(Schema):
         "description": "The balances recomputed from the postings equal those recorded at "
                        "the close."})
     statements = fields.Boolean(metadata={"description": "Every statement's own checks tie."})
+    root = fields.Boolean(metadata={
+        "description": "The Merkle root recomputed from the entries equals the one recorded at "
+                       "the close."})
     checks = fields.Dict(keys=fields.String(), values=fields.Boolean(),
                          metadata={"description": "Each statement check by name."})
 
@@ -102,7 +110,8 @@ def present_close(close: Close | None) -> dict[str, Any] | None:
     if close is None:
         return None
     return {"head_seq": close.head_seq, "head_hash": close.head_hash,
-            "closed_at": close.closed_at, "closed_by": close.closed_by}
+            "closed_at": close.closed_at, "closed_by": close.closed_by,
+            "merkle_root": close.root, "merkle_size": close.size}
 
 
 def present_signoff(signoff: SignOff | None) -> dict[str, Any] | None:

@@ -161,13 +161,14 @@ def campaign(uow: UnitOfWork, campaign_id: int) -> Campaign:
     return uow.read(lambda session: _campaign(session, get_row(session, campaign_id)))
 
 
-def campaigns(uow: UnitOfWork) -> list[Campaign]:
-    def work(session: Session) -> list[Campaign]:
-        sums = db.sums(session)
-        return [_campaign(session, row, sums.get(row.id, db.Sums()))
-                for row in session.scalars(select(CampaignRow).order_by(CampaignRow.id))]
+def campaigns_in(session: Session) -> list[Campaign]:
+    sums = db.sums(session)
+    return [_campaign(session, row, sums.get(row.id, db.Sums()))
+            for row in session.scalars(select(CampaignRow).order_by(CampaignRow.id))]
 
-    return uow.read(work)
+
+def campaigns(uow: UnitOfWork) -> list[Campaign]:
+    return uow.read(campaigns_in)
 
 
 def _household(row: HouseholdRow, paid: int, *, asking: bool = True) -> Household:

@@ -1,9 +1,12 @@
 """Period close, reopening and audit sign-off (see `ledger.core.periods`).
 
-Closing records the chain head (number and hash of the last entry) and the entity's balances
-at the period's end. Sign-off runs the verification first: the chain verifies, the entry at
-the recorded head still has its hash, the balances recomputed from the postings equal those
-recorded, and the statements computed from the ledger tie (each statement's own checks).
+Closing records the chain head (number and hash of the last entry), the entity's balances
+at the period's end, and the Merkle tree of the entries dated in the period (its root is what
+residents' inclusion proofs lead to; ledger.core.merkle). Sign-off runs the verification
+first: the chain verifies, the entry at the recorded head still has its hash, the balances
+recomputed from the postings equal those recorded, the Merkle root recomputed from the
+entries equals the one recorded, and the statements computed from the ledger tie (each
+statement's own checks).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ledger.core.staff import Actor
 from ledger.core.statements import activities, cash_flows, financial_position
 from ledger.db import chain as chain_db
 from ledger.db import journal as journal_db
+from ledger.db import merkle as merkle_db
 from ledger.db import statements as statements_db
 from ledger.db.models import (
     EntryRow,
@@ -58,6 +62,10 @@ class Close:
     head_hash: str
     closed_at: datetime
     closed_by: str
+    #: The Merkle root of the entries dated in the period and their number (None for a close
+    #: made before roots were recorded).
+    root: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +104,18 @@ class Verification:
     balances_ok: bool
     statements_ok: bool
     checks: dict[str, bool]
+    root_ok: bool = True  # the Merkle root recomputed from the entries equals the stored one
 
     @property
     def ok(self) -> bool:
-        return self.chain_ok and self.head_ok and self.balances_ok and self.statements_ok
+        return (self.chain_ok and self.head_ok and self.balances_ok and self.statements_ok
+                and self.root_ok)
 
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "chain": self.chain_ok, "chain_detail": self.chain_detail,
                 "head": self.head_ok, "balances": self.balances_ok,
-                "statements": self.statements_ok, "checks": self.checks}
+                "statements": self.statements_ok, "root": self.root_ok,
+                "checks": self.checks}
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -120,8 +131,12 @@ def state_in(session: Session, entity: str, period: Period, row: PeriodRow | Non
         return PeriodState(entity, period, PeriodStatus.OPEN, None, None, 0)
     close_row = session.scalar(select(PeriodCloseRow).where(PeriodCloseRow.period_id == row.id)
                                .order_by(PeriodCloseRow.id.desc()).limit(1))
-    close = (Close(close_row.id, close_row.head_seq, close_row.head_hash, close_row.closed_at,
-                   close_row.closed_by) if close_row else None)
+    close = None
+    if close_row is not None:
+        root = merkle_db.root_of(session, close_row.id)
+        close = Close(close_row.id, close_row.head_seq, close_row.head_hash,
+                      close_row.closed_at, close_row.closed_by,
+                      root.root if root else None, root.size if root else None)
     signoff = None
     if close_row is not None and row.status == PeriodStatus.CLOSED:
         found = session.scalar(select(SignOffRow).where(SignOffRow.close_id == close_row.id))
@@ -193,14 +208,16 @@ def close_period(uow: UnitOfWork, actor: Actor, entity: str, label: str) -> Peri
                                    field="period")
         check_period_transition(PeriodStatus(row.status), PeriodStatus.CLOSED)
         seq, head_hash = journal_db.head(session)
-        session.add(PeriodCloseRow(period_id=row.id, head_seq=seq, head_hash=head_hash,
-                                   balances=_balances_json(session, entity, period),
-                                   closed_at=now(), closed_by=actor.username))
+        close = PeriodCloseRow(period_id=row.id, head_seq=seq, head_hash=head_hash,
+                               balances=_balances_json(session, entity, period),
+                               closed_at=now(), closed_by=actor.username)
+        session.add(close)
         session.flush()
+        root = merkle_db.store(session, close.id, entity, period)
         row.status = PeriodStatus.CLOSED.value
         session.flush()
         audit(session, actor, "period.closed", "period", f"{entity}/{period}",
-              head_seq=seq, head_hash=head_hash)
+              head_seq=seq, head_hash=head_hash, merkle_root=root)
         return state_in(session, entity, period, row)
 
     return uow.write(work)
@@ -246,10 +263,13 @@ def verify_in(session: Session, entity: str, period: Period, close: PeriodCloseR
                                          activities(now_figures, before),
                                          cash_flows(now_figures, before))
               for name, ok in statement.checks}
+    stored = merkle_db.root_of(session, close.id)
+    root_ok = stored is None or (
+        merkle_db.compute(session, entity, period)[1][-1][0].hex() == stored.root)
     return Verification(chain_ok=report.ok,
                         chain_detail=report.reason or f"{report.checked} entries verify",
                         head_ok=head_ok, balances_ok=balances_ok,
-                        statements_ok=all(checks.values()), checks=checks)
+                        statements_ok=all(checks.values()), checks=checks, root_ok=root_ok)
 
 
 def verify_period(uow: UnitOfWork, entity: str, label: str) -> Verification:
@@ -306,7 +326,6 @@ def sign_off(uow: UnitOfWork, actor: Actor, entity: str, label: str, *, opinion:
     return uow.write(work)
 
 
-
 # --- the statements of a signed period, stored once -------------------------------------------
 @dataclass(frozen=True, slots=True)
 class StoredFile:
@@ -354,3 +373,20 @@ def signed_statement(uow: UnitOfWork, entity: str, label: str, lang: str,
         return StoredFile(row.content, row.sha256, row.created_at)
 
     return uow.write(store, lock_ledger=False)
+
+
+def stored_digests(uow: UnitOfWork, entity: str, label: str) -> dict[str, str]:
+    """lang -> SHA-256 of the stored statements of a signed-off period (only the languages
+    rendered so far; empty if the period is not signed off). Reads no PDF content."""
+    known_entity(entity)
+    period = parse_period(label)
+
+    def work(session: Session) -> dict[str, str]:
+        state = state_in(session, entity, period, period_row(session, entity, period))
+        if state.signoff is None:
+            return {}
+        rows = session.execute(select(StatementFileRow.lang, StatementFileRow.sha256).where(
+            StatementFileRow.signoff_id == state.signoff.id))
+        return {lang: sha for lang, sha in rows}
+
+    return uow.read(work)

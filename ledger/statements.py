@@ -137,9 +137,9 @@ def pack_in(session: Session, entity: str, period: Period) -> Pack:
                     cash_flows(now, before)),
         trial_balance=balances_db.trial_balance(session, entity, period.ends_on),
         ratios=ratios,
-        deposits=None if foundation else _deposits(session, period),
+        deposits=None if foundation else deposit_note(session, period),
         exposure=() if foundation else _exposure(session, period),
-        grants=_grants(session, period) if foundation else (),
+        grants=grant_lines(session, period) if foundation else (),
         campaigns=_campaigns(session, period) if foundation else ())
 
 
@@ -149,7 +149,7 @@ def statement_pack(uow: UnitOfWork, entity: str, label: str) -> Pack:
     return uow.read(lambda session: pack_in(session, entity, period))
 
 
-def _deposits(session: Session, period: Period) -> DepositNote:
+def deposit_note(session: Session, period: Period) -> DepositNote:
     """Deposits received in the period (all of them, also those reversed later), the ones
     reversed in it (by the reversal's date), and the split net of those reversals: what the
     period's books hold, never changed by what happens after it."""
@@ -197,7 +197,7 @@ def _exposure(session: Session, period: Period) -> tuple[ExposureLine, ...]:
     return tuple(found)
 
 
-def _grants(session: Session, period: Period) -> tuple[GrantLine, ...]:
+def grant_lines(session: Session, period: Period) -> tuple[GrantLine, ...]:
     from ledger.grants import grant_in
 
     found = []

@@ -50,9 +50,11 @@ of `render_statements`):
 * Rows are formatted once each (memo fitting is cached, memos repeat); nothing is quadratic
   in the number of rows.
 
-Measured here (2 CPUs shared with other work, load 1.5 to 2): 10,000 lines in 14 to 16 s
-and 280 MB peak (the naive table: 160 s, 1.5 GB); the pack without the appendix renders in
-about 2 s. What is left is WeasyPrint's own cost of about a millisecond a line.
+Measured (bench/statements.py, figures in the README): 10,000 lines in 6.0 s and 286 MB
+peak (the naive table: 60.1 s, 1.5 GB); the pack without the appendix renders in under 1 s.
+What is left is WeasyPrint's own cost of about 0.6 ms a line. Rendering chunks in parallel
+processes saved a fifth of the time but doubled the memory (each loads WeasyPrint and fonts),
+so the chunks render one after another.
 """
 
 from __future__ import annotations

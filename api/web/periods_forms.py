@@ -43,6 +43,8 @@ CHECK_LABELS = {
     "balances": _l("The balances recomputed from the postings equal those recorded at the "
                    "close"),
     "statements": _l("Every statement ties"),
+    "root": _l("The Merkle root recomputed from the entries equals the one recorded at the "
+               "close"),
     "assets = liabilities + net assets": _l("Total assets = total liabilities + net assets"),
     "change in net assets = net assets at the end - at the start": _l(
         "Change in net assets = net assets at the end − net assets at the start"),

@@ -1043,6 +1043,42 @@ class PeriodCloseRow(Base):
     __table_args__ = (CheckConstraint("head_seq >= 0", name="head_seq"),)
 
 
+class PeriodRootRow(Base):
+    """The Merkle root of a close's entries (those dated in the period, by number): what a
+    sign-off of that close signs, and what a resident's inclusion proof leads to."""
+
+    __tablename__ = "period_roots"
+
+    close_id: Mapped[int] = mapped_column(ForeignKey("period_closes.id"), primary_key=True)
+    root: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("length(root) = 64", name="root"),
+        CheckConstraint("size >= 0", name="size"),
+    )
+
+
+class MerkleNodeRow(Base):
+    """A node of a close's Merkle tree: level 0 holds the leaves (with their entry's number),
+    the last level the root (see ledger.core.merkle)."""
+
+    __tablename__ = "merkle_nodes"
+
+    close_id: Mapped[int] = mapped_column(ForeignKey("period_closes.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    entry_seq: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.seq"))
+
+    __table_args__ = (
+        CheckConstraint("length(hash) = 64", name="hash"),
+        CheckConstraint("level >= 0 AND position >= 0", name="place"),
+        CheckConstraint("(level = 0) = (entry_seq IS NOT NULL)", name="leaf_entry"),
+        UniqueConstraint("close_id", "entry_seq"),
+    )
+
+
 class PeriodReopenRow(Base):
     """An admin reopened a closed period, with a reason (its sign-off no longer holds)."""
 

@@ -120,6 +120,12 @@ TRIGGERS["postgresql"] |= PERIOD_RULES | {
 TRIGGERS["sqlite"] |= PERIOD_RULES | {
     (t, f"{t}_no_{event}") for t in PERIOD_KEPT for event in ("update", "delete")} | {
     ("periods", "periods_no_delete")}
+#: Issue 8: the Merkle tree of each close, for residents' inclusion proofs (migration 0009).
+ROOT_KEPT = ("period_roots", "merkle_nodes")
+TRIGGERS["postgresql"] |= {(t, f"{t}_append_only") for t in ROOT_KEPT} | {
+    (t, f"{t}_no_truncate") for t in ROOT_KEPT}
+TRIGGERS["sqlite"] |= {(t, f"{t}_no_{event}") for t in ROOT_KEPT
+                       for event in ("update", "delete")}
 PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES | CAMPAIGN_RULES | PERIOD_RULES),
                 "huzhu_account_identity",
                 "huzhu_append_only", "huzhu_entry_admissible", "huzhu_entry_balanced",

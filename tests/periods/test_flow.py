@@ -130,7 +130,8 @@ def test_close_sign_reopen_close_sign(bk: Books) -> None:
         ("period.signed_off", "aud1"), ("period.reopened", "admin1"),
         ("period.closing", "admin1"), ("period.closed", "admin1"),
         ("period.signed_off", "aud1")]
-    assert trail[1][2] == {"head_seq": head_seq, "head_hash": head_hash}
+    assert trail[1][2] == {"head_seq": head_seq, "head_hash": head_hash,
+                           "merkle_root": closed.close.root}
     assert trail[2][2] == {"opinion": "qualified", "head_seq": head_seq}
     assert trail[3][2] == {"reason": "补记一张漏记的凭证", "signoff_voided": True}
     assert uc.periods(bk.uow, "fund") == [resigned]
