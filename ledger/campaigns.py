@@ -309,7 +309,7 @@ def open_campaign(uow: UnitOfWork, actor: Actor, campaign_id: int) -> Campaign:
                                field="roll")
         available = availability_in(session).available
         match = figures_in(session, row).match  # with shortfall it took on while a draft
-        if match > available:
+        if match.amount > 0 and match > available:  # no match asks nothing of the foundation
             raise OverCommitted(f"the foundation has {available.amount} available, less than "
                                 f"its match of {match.amount}", field="match")
         row.status = CampaignStatus.OPEN.value

@@ -4,10 +4,16 @@ shortfall it took on) until it is spent; once a campaign is closed or cancelled 
 
 from __future__ import annotations
 
+from datetime import date
+
+from ledger import books
 from ledger import campaigns as uc
 from ledger.core.campaigns import CampaignStatus, HouseholdStatus, Source
+from ledger.core.entries import JournalEntry, Posting, SourceRef
+from ledger.core.grants import OverCommitted
+from ledger.core.staff import Actor
 
-from .helpers import Books, funds, yuan
+from .helpers import Books, funds, refused, yuan
 
 
 def test_a_matched_campaign_paid_and_closed(bk: Books) -> None:
@@ -70,3 +76,22 @@ def test_campaigns_add_up_with_each_other(bk: Books) -> None:
     assert bk.funds() == funds("56500.00", "8000.00", "6500.00", "42000.00")
     bk.cancel(two.id)
     assert bk.funds() == funds("55000.00", "3000.00", "5000.00", "47000.00")
+
+
+def test_a_campaign_without_a_match_opens_whatever_the_foundation_has(bk: Books) -> None:
+    """Opening checks the foundation's match against its available funds; a campaign with no
+    match asks nothing of them, so it opens even when they are below zero."""
+    bk.income("10000.00")
+    uc.open_campaign(bk.uow, bk.fm, bk.campaign("30000.00", "15000.00", "10000.00",
+                                                households=10, open_it=False).id)
+    # the held match is spent from the bank by an admin's entry: nothing is available
+    books.post_manual(bk.uow, JournalEntry(
+        entity="foundation", effective_date=date(2026, 1, 6), memo="银行手续费 bank charge",
+        actor="admin1", postings=(Posting.debit("5201", yuan("1000.00")),
+                                  Posting.credit("1002", yuan("1000.00"))),
+        source=SourceRef("import", "adm-1")), by=Actor.system("admin1"))
+    assert bk.funds()["available"] == "-1000.00"
+    with_match = bk.campaign("2000.00", "0.00", "1.00", households=4, open_it=False)
+    refused(bk.engine, OverCommitted, lambda: uc.open_campaign(bk.uow, bk.fm, with_match.id))
+    without = bk.campaign("2000.00", "1000.00", "0.00", households=4, open_it=False)
+    assert uc.open_campaign(bk.uow, bk.fm, without.id).status is CampaignStatus.OPEN
