@@ -71,6 +71,7 @@ SOURCES: dict[str, tuple[str, str]] = {
 NODES: dict[str, tuple[str, str]] = {
     "deposits": ("互助资金保证金", "Mutual-aid deposits"),
     "operating": ("互助资金运作经费（30%）", "Fund operating costs (30 %)"),
+    "foundation_share": ("应转基金会（70%）", "Due to the foundation (70 %)"),
     "foundation": ("社区发展基金会", "Community development foundation"),
     "grants": ("公益创投资助", "Venture-philanthropy grants"),
     "repairs": ("小区维修", "Community repairs"),
@@ -248,17 +249,17 @@ def _spending(session: Session, moved: dict[str, int], start: date, end: date
 
 def _flows(deposits: Deposits, income: tuple[Amount, ...], spending: tuple[Amount, ...]
            ) -> tuple[Flow, ...]:
-    """deposits -> operating / foundation; each source -> foundation; foundation -> each
-    use, and what is left is kept (or, if the year spent more, came from earlier years). The
-    fund's 70 % reaches the foundation as its "mutual-aid fund" source."""
+    """deposits -> operating (30 %) / due to the foundation (70 %); each source of income ->
+    foundation; foundation -> each use, and what is left is kept (or, if the year spent more,
+    came from earlier years). The fund's 70 % reaches the foundation when it is transferred,
+    which may be in a later year: it flows in as the "mutual-aid fund" source, so what flows
+    into the foundation is exactly its income of the year."""
     zero = from_minor(0)
     flows = [Flow("deposits", "operating", deposits.operating),
-             Flow("deposits", "foundation", deposits.foundation)]
-    flows += [Flow(a.key, "foundation", a.amount) for a in income
-              if a.key != "mutual_aid_fund" and a.amount > zero]
+             Flow("deposits", "foundation_share", deposits.foundation)]
+    flows += [Flow(a.key, "foundation", a.amount) for a in income if a.amount > zero]
     flows += [Flow("foundation", a.key, a.amount) for a in spending if a.amount > zero]
-    came_in = deposits.foundation + sum((a.amount for a in income
-                                         if a.key != "mutual_aid_fund"), zero)
+    came_in = sum((a.amount for a in income), zero)
     left = came_in - sum((a.amount for a in spending), zero)
     if left > zero:
         flows.append(Flow("foundation", "kept", left))

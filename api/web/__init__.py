@@ -19,6 +19,8 @@ from . import (  # noqa: F401 - importing them adds their routes to the blueprin
     grants,
     pages,
     periods,
+    transparency,
+    transparency_overview,
     vouchers,
 )
 from .common import account_label, entity_name, local_time, may, role_label, role_labels
@@ -62,6 +64,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(grants.bp)  # the foundation's pages, under /staff/foundation
     app.register_blueprint(campaigns.bp)  # repair campaigns, under /staff/campaigns
     app.register_blueprint(periods.bp)  # accounting periods and statements, under /staff/periods
+    app.register_blueprint(transparency.bp)  # the public pages, under /transparency (no login)
+    app.register_blueprint(transparency_overview.bp)  # overview, grants, campaigns, open data
     app.jinja_env.filters.update(local_time=local_time, amount=amount_text,
                                  role_label=role_label, role_labels=role_labels,
                                  entity_name=entity_name)

@@ -19,7 +19,8 @@ ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "filename": "huzhu.css", "income_id": "1", "grantee_id": "1", "round_id": "1",
              "application_id": "1", "attachment_id": "1", "grant_id": "1",
              "campaign_id": "1", "household_id": "1", "import_id": "1",
-             "entity": "fund", "label": "2025-10"}
+             "entity": "fund", "label": "2025-10", "lang": "zh",
+             "kind": "overview", "fmt": "json"}
 #: A few query strings every route gets too (filters, paging, a bad value).
 QUERIES = ("", "?limit=1&status=submitted&action=login&as_of=2025-11-03",
            "?as_of=bad&limit=0&before=x&next=//evil.example&lang=en")

@@ -143,7 +143,8 @@ ARGUMENTS = {"member_id": "1", "deposit_id": "1", "service_id": "1",
              "income_id": "1", "grantee_id": "1", "round_id": "1", "application_id": "1",
              "attachment_id": "1", "grant_id": "1",
              "campaign_id": "1", "household_id": "1", "import_id": "1",
-             "entity": "fund", "label": "2025-10"}
+             "entity": "fund", "label": "2025-10", "lang": "zh",
+             "kind": "overview", "fmt": "json"}
 
 
 def test_get_requests_never_change_the_database(app: Any, api: Api) -> None:

@@ -309,6 +309,18 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("period_pages.statements_pdf", "GET"): STAFF,
     ("period_pages.statements_csv", "GET"): STAFF,
     ("period_pages.statements_json", "GET"): STAFF,
+    # the public transparency pages (issue 8): no login
+    ("transparency.periods", "GET"): EVERYONE,
+    ("transparency.period", "GET"): EVERYONE,
+    ("transparency.statements_pdf", "GET"): EVERYONE,
+    ("transparency.receipts", "GET"): EVERYONE,
+    ("transparency.proof", "GET"): EVERYONE,
+    ("transparency_overview.overview", "GET"): EVERYONE,
+    ("transparency_overview.grants", "GET"): EVERYONE,
+    ("transparency_overview.campaigns", "GET"): EVERYONE,
+    ("transparency_overview.data", "GET"): EVERYONE,
+    ("transparency_overview.data_file", "GET"): EVERYONE,
+    ("transparency_overview.schema", "GET"): EVERYONE,
 }
 
 
@@ -523,6 +535,8 @@ def world(csrf_refusals_marked: None, client: Any, staff_accounts: Staff) -> Wor
         **_grant_programme(client, staff_accounts),
         **_campaign(client, staff_accounts),
         "entity": "fund", "label": "2025-10",  # an empty month: its statements are quick
+        "lang": "zh",  # the language of a public statements PDF
+        "kind": "overview", "fmt": "json",  # an open data file
     }, spare_tokens=spare)
 
 
