@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    venv + packages + Debian deps + migrated SQLite under instance/ + serve :5000
+#   make run    venv + packages + Debian deps + migrated SQLite under instance/ + the demo books
+#               (first start only: an empty database) + serve :5000
 #   make test   the same set-up, then lint, architecture contracts and the whole test suite
 #               (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432 or HUZHU_TEST_PG_URL)
 
@@ -12,6 +13,7 @@ PYTEST_ARGS ?=
 .PHONY: run test setup system-deps translations db lint clean
 
 run: setup db
+	$(BIN)/flask --app api demo load --if-empty
 	HUZHU_ENV=development $(BIN)/flask --app api run --host 127.0.0.1 --port 5000
 
 test: setup db

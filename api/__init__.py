@@ -19,6 +19,7 @@ from . import (
     campaigns_api,
     campaigns_cli,
     cli,
+    demo_cli,
     foundation_api,
     grants_api,
     i18n,
@@ -94,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     app.cli.add_command(campaigns_cli.campaigns_cli)
     periods_cli.init_app(app)
+    app.cli.add_command(demo_cli.demo_cli)
     init_security(app)
 
     @app.before_request

@@ -1,0 +1,16 @@
+"""Fixtures of the demo-books tests (issue 9): `flask --app api demo load` and ledger/demo.py.
+
+Tests taking `uow`, `engine`, `app` or `runner` run on SQLite and on PostgreSQL
+(tests/conftest.py); afterwards the journal's chain verifies and both trial balances balance
+(there) and the audit log's chain verifies (here).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def audit_chain_sound(audit_chain_checked: None) -> None:
+    """After every test with a database, the audit log's chain verifies as well (see
+    tests/conftest.py)."""
