@@ -20,6 +20,7 @@ from . import (
     campaigns_cli,
     cli,
     demo_cli,
+    export_cli,
     foundation_api,
     grants_api,
     i18n,
@@ -93,6 +94,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    export_cli.init_app(app)
     app.cli.add_command(campaigns_cli.campaigns_cli)
     periods_cli.init_app(app)
     app.cli.add_command(demo_cli.demo_cli)

@@ -2,12 +2,13 @@
 # Installs the Debian packages Huzhu needs when they are missing and we are allowed to:
 # WeasyPrint's Pango, a CJK font so Chinese never renders as boxes, poppler-utils for tests
 # that read PDFs back; with `test`, also Chromium for the browser tests (Playwright drives
-# Debian's Chromium; it never downloads a browser of its own).
+# Debian's Chromium; it never downloads a browser of its own) and Ledger and hledger, which
+# the export tests run on the exported books (tests/exports).
 # Without root (or password-less sudo) it only says what is missing.
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils)
-[ "${1:-}" = "test" ] && packages+=(chromium)
+[ "${1:-}" = "test" ] && packages+=(chromium ledger hledger)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
