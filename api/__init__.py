@@ -24,6 +24,7 @@ from . import (
     foundation_api,
     grants_api,
     i18n,
+    import_cli,
     mutual_aid,
     periods_api,
     periods_cli,
@@ -95,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     export_cli.init_app(app)
+    import_cli.init_app(app)
     app.cli.add_command(campaigns_cli.campaigns_cli)
     periods_cli.init_app(app)
     app.cli.add_command(demo_cli.demo_cli)

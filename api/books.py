@@ -5,12 +5,13 @@ Views are thin: parse (schema) -> one use case -> present.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_smorest import Blueprint
 
-from ledger import books
+from ledger import books, bulk
 from ledger.core.balances import AccountBalance, TrialBalance
 from ledger.core.chart import ENTITIES, Account, chart_of
 from ledger.core.entries import JournalEntry, PostedEntry, Posting
@@ -21,7 +22,7 @@ from ledger.db.journal import EntryFilter
 
 from . import schemas as s
 from .auth import STAFF, current_actor, requires
-from .idempotency import idempotent
+from .idempotency import HEADER, idempotent
 from .problems import PROBLEM_JSON
 from .state import uow
 
@@ -167,6 +168,29 @@ def post_entry(**fields: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     actor = current_actor()
     return _created(books.post_manual(uow(), JournalEntry(actor=actor.username, **fields),
                                       by=actor))
+
+
+@blp.route("/entries/batch", methods=["POST"])
+@requires(Role.ADMIN)
+@idempotent
+@blp.arguments(s.BatchIn, as_kwargs=True)
+@blp.response(201, s.BatchOut)
+@blp.alt_response(409, schema=s.ProblemOut, content_type=PROBLEM_JSON,
+                  description="Closed period or key in use")
+@blp.alt_response(413, schema=s.ProblemOut, content_type=PROBLEM_JSON,
+                  description="The body is too large")
+@blp.alt_response(422, schema=s.ProblemOut, content_type=PROBLEM_JSON,
+                  description="Entries break rules (`invalid_entries` lists each by index)")
+def post_batch(entries: list[dict[str, Any]]) -> tuple[dict[str, Any], int]:
+    """Post many balanced entries at once (admins: migrations): all of them, numbered and
+    chained in the order given, or none; every bad entry is listed by its index."""
+    actor = current_actor()
+    key = hashlib.sha256(f"user:{actor.user_id}\n{request.headers[HEADER]}".encode()).hexdigest()
+    done = bulk.import_entries(uow(), actor,
+                               [JournalEntry(actor=actor.username, **e) for e in entries],
+                               key=f"http:{key}", numbers=range(len(entries)), label="index")
+    return {"count": done.count, "first": done.first, "last": done.last,
+            "seqs": list(done.seqs)}, 201
 
 
 @blp.route("/entries/<int:seq>")

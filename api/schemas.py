@@ -92,6 +92,25 @@ class EntryIn(Schema):
         return {**data, "postings": tuple(data["postings"])}
 
 
+#: Most entries one POST /api/entries/batch may carry (larger imports: the CLI or several calls).
+MAX_BATCH = 10_000
+
+
+class BatchIn(Schema):
+    entries = fields.List(fields.Nested(EntryIn), required=True,
+                          validate=validate.Length(1, MAX_BATCH),
+                          metadata={"description": f"1 to {MAX_BATCH:,} entries, each as for "
+                                                   f"POST /api/entries; all or none are posted."})
+
+
+class BatchOut(Schema):
+    count = fields.Integer()
+    first = fields.Integer(metadata={"description": "Number of the batch's first entry."})
+    last = fields.Integer(metadata={"description": "Number of the batch's last entry."})
+    seqs = fields.List(fields.Integer(), metadata={
+        "description": "The entries' numbers, in the order of the request's `entries`."})
+
+
 class ReversalIn(Schema):
     effective_date = fields.Date(metadata={"description": "Defaults to today (Asia/Shanghai)."})
     memo = fields.String(validate=validate.Length(1, MAX_MEMO))

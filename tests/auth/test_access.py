@@ -38,6 +38,7 @@ WHO_MAY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/entities/<entity_code>/trial-balance"): EVERYONE,
     ("GET", "/api/entries"): EVERYONE,
     ("POST", "/api/entries"): ADMINS,
+    ("POST", "/api/entries/batch"): ADMINS,
     ("GET", "/api/entries/<int:seq>"): EVERYONE,
     ("POST", "/api/entries/<int:seq>/reversal"): PREPARERS,
     ("GET", "/api/me"): EVERYONE,

@@ -73,7 +73,7 @@ def test_path_parameters_are_typed(spec: dict[str, Any]) -> None:
 
 #: Every write the API offers (each one a POST that takes an Idempotency-Key).
 POSTS = {
-    "/api/entries", "/api/entries/{seq}/reversal",
+    "/api/entries", "/api/entries/batch", "/api/entries/{seq}/reversal",
     "/api/tokens", "/api/tokens/{token_id}/revoke",
     "/api/users", "/api/users/{username}/roles", "/api/users/{username}/disable",
     "/api/vouchers", "/api/vouchers/{voucher_id}/approve", "/api/vouchers/{voucher_id}/reject",
@@ -137,6 +137,8 @@ def test_declared_problem_responses_reference_the_problem_schema(spec: dict[str,
     declared = {
         ("/api/entries", "post", "409"), ("/api/entries", "post", "422"),
         ("/api/entries/{seq}/reversal", "post", "409"),
+        ("/api/entries/batch", "post", "409"), ("/api/entries/batch", "post", "413"),
+        ("/api/entries/batch", "post", "422"),
     }
     found = {(path, method, status): response
              for path, method, status, response in _error_responses(spec)}

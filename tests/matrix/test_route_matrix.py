@@ -65,6 +65,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("books.list_entries", "GET"): STAFF,
     ("books.get_entry", "GET"): STAFF,
     ("books.post_entry", "POST"): ADMIN_ONLY,
+    ("books.post_batch", "POST"): ADMIN_ONLY,
     ("books.reverse_entry", "POST"): PREPARERS,
     # staff (JSON API): me and my tokens
     ("staff_api.me", "GET"): STAFF,
