@@ -1,5 +1,6 @@
 """A generator of realistic books: deposits split 30/70, transfers to the foundation,
-operating expenses, donations and grant payments, spread over one year."""
+operating expenses, donations, grant tranches and residents' payments to repair campaigns
+(shares of 22.08 / 22.09 yuan, restricted), spread over one year."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ def _amount(rng: random.Random, low: int, high: int):  # type: ignore[no-untyped
     return from_minor(rng.randrange(low, high) * 100)
 
 
-def realistic_entries(n: int, seed: int = 7) -> Iterator[JournalEntry]:
-    """`n` balanced entries in date order (about three postings each)."""
+def realistic_entries(n: int, seed: int = 7, *, importable: bool = False
+                      ) -> Iterator[JournalEntry]:
+    """`n` balanced entries in date order (about 2.5 postings each). `importable`: their
+    sources are of kind "import" (business records' own kinds are reserved to them)."""
     rng = random.Random(seed)
+    kind_of = (lambda kind: "import") if importable else (lambda kind: kind)
     for i in range(n):
         day = YEAR_START + timedelta(days=i * 365 // max(n, 1))
         kind = rng.random()
@@ -28,7 +32,7 @@ def realistic_entries(n: int, seed: int = 7) -> Iterator[JournalEntry]:
             operating, foundation = allocate(deposit, [30, 70])
             yield JournalEntry(
                 entity="fund", effective_date=day, memo=f"互助资金 member {i}", actor="bench",
-                source=SourceRef("deposit", str(i)),
+                source=SourceRef(kind_of("deposit"), f"deposit-{i}"),
                 postings=(Posting.debit("1002", deposit), Posting.credit("420101", operating),
                           Posting.credit("2209", foundation)))
         elif kind < 0.45:
@@ -41,6 +45,12 @@ def realistic_entries(n: int, seed: int = 7) -> Iterator[JournalEntry]:
             yield JournalEntry(
                 entity="fund", effective_date=day, memo="operating expense", actor="bench",
                 postings=(Posting.debit("5201", amount), Posting.credit("1002", amount)))
+        elif kind < 0.7:
+            share = from_minor(2208 + (i % 317 < 64))  # 7,000.00 over 317 households
+            yield JournalEntry(
+                entity="foundation", effective_date=day, memo=f"众筹 household {i % 317 + 1}",
+                actor="bench", source=SourceRef(kind_of("campaign"), f"payment-{i}"),
+                postings=(Posting.debit("1002", share), Posting.credit("410102", share)))
         elif kind < 0.8:
             amount = _amount(rng, 100, 50_000)
             account = rng.choice(["410101", "410102", "450101", "450102"])

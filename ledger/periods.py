@@ -190,8 +190,10 @@ def start_closing(uow: UnitOfWork, actor: Actor, entity: str, label: str) -> Per
     return uow.write(work)
 
 
-def _balances_json(session: Session, entity: str, period: Period) -> str:
-    lines = session.execute(statements_db.totals_query(entity, period.ends_on))
+def _balances_json(session: Session, entity: str, period: Period, *,
+                   from_postings: bool = False) -> str:
+    lines = session.execute(statements_db.totals_query(entity, period.ends_on,
+                                                       from_postings=from_postings))
     return json.dumps({code: [int(d), int(c)] for code, d, c in lines}, sort_keys=True)
 
 
@@ -256,7 +258,8 @@ def verify_in(session: Session, entity: str, period: Period, close: PeriodCloseR
     report = chain_db.verify(session)
     at_head = session.get(EntryRow, close.head_seq) if close.head_seq else None
     head_ok = (close.head_seq == 0 or (at_head is not None and at_head.hash == close.head_hash))
-    balances_ok = _balances_json(session, entity, period) == close.balances
+    balances_ok = (_balances_json(session, entity, period, from_postings=True)
+                   == close.balances)
     now_figures = statements_db.period_figures(session, entity, period)
     before = statements_db.period_figures(session, entity, period.previous())
     checks = {name: ok for statement in (financial_position(now_figures, before),

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from .entries import JournalEntry
 
 GENESIS = "0" * 64
 
 
+@lru_cache(maxsize=16)  # a batch of entries shares one time stamp
 def utc_stamp(moment: datetime) -> str:
     """ISO-8601 UTC with microseconds; naive datetimes are taken to be UTC already."""
     if moment.tzinfo is not None:

@@ -8,7 +8,6 @@ with every side swapped.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -47,6 +46,7 @@ class Posting:
     side: Side
     amount: Money
     memo: str = ""
+    _minor: int | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def debit(cls, account: str, amount: Money, memo: str = "") -> Posting:
@@ -62,7 +62,10 @@ class Posting:
 
     @property
     def minor(self) -> int:
-        return to_minor(self.amount)
+        """The amount in integer minor units (computed once; raises InvalidAmount if finer)."""
+        if self._minor is None:
+            object.__setattr__(self, "_minor", to_minor(self.amount))
+        return self._minor  # type: ignore[return-value]
 
     @property
     def debit_minor(self) -> int:
@@ -104,11 +107,12 @@ class JournalEntry:
 
 def totals(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
     """Debit and credit totals of postings in minor units, per currency."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    sums: dict[str, tuple[int, int]] = {}
     for p in postings:
-        sums[p.currency][0] += p.debit_minor
-        sums[p.currency][1] += p.credit_minor
-    return {cur: (d, c) for cur, (d, c) in sums.items()}
+        debits, credits = sums.get(p.currency, (0, 0))
+        sums[p.currency] = ((debits + p.minor, credits) if p.side is Side.DEBIT
+                            else (debits, credits + p.minor))
+    return sums
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

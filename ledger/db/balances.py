@@ -1,4 +1,6 @@
-"""Balances computed by the database (one indexed aggregate), never by loading rows."""
+"""Balances computed by the database, never by loading rows: one aggregate over the daily totals
+per account (`account_day_totals`, kept by a trigger on postings), a few thousand rows a year
+however many postings there are."""
 
 from __future__ import annotations
 
@@ -11,18 +13,19 @@ from ledger.core.balances import AccountBalance, TrialBalance
 from ledger.core.chart import account as chart_account
 from ledger.core.chart import chart_of
 
-from .models import AccountRow, PostingRow
+from .models import AccountDayTotalRow as DayTotal
+from .models import AccountRow
 
 
 def _totals(session: Session, entity: str, as_of: date, code: str | None = None
             ) -> list[tuple[str, str, int, int]]:
     query = (
-        select(AccountRow.code, PostingRow.currency, func.sum(PostingRow.debit),
-               func.sum(PostingRow.credit))
-        .join(PostingRow, PostingRow.account_id == AccountRow.id)
-        .where(AccountRow.entity == entity, PostingRow.effective_date <= as_of)
-        .group_by(AccountRow.code, PostingRow.currency)
-        .order_by(AccountRow.code, PostingRow.currency)
+        select(AccountRow.code, DayTotal.currency, func.sum(DayTotal.debit),
+               func.sum(DayTotal.credit))
+        .join(DayTotal, DayTotal.account_id == AccountRow.id)
+        .where(AccountRow.entity == entity, DayTotal.effective_date <= as_of)
+        .group_by(AccountRow.code, DayTotal.currency)
+        .order_by(AccountRow.code, DayTotal.currency)
     )
     if code is not None:
         query = query.where(AccountRow.code == code)
@@ -52,20 +55,20 @@ def lowest_from(session: Session, entity: str, signs: dict[str, int], start: dat
     money cannot be spent before it arrives."""
     codes = list(signs)
     before = session.execute(
-        select(AccountRow.code, func.sum(PostingRow.debit), func.sum(PostingRow.credit))
-        .join(PostingRow, PostingRow.account_id == AccountRow.id)
+        select(AccountRow.code, func.sum(DayTotal.debit), func.sum(DayTotal.credit))
+        .join(DayTotal, DayTotal.account_id == AccountRow.id)
         .where(AccountRow.entity == entity, AccountRow.code.in_(codes),
-               PostingRow.effective_date < start)
+               DayTotal.effective_date < start)
         .group_by(AccountRow.code))
     value = sum(signs[code] * (int(d) - int(c)) for code, d, c in before)
     by_day: dict[date, int] = {start: 0}
     for effective_date, code, d, c in session.execute(
-        select(PostingRow.effective_date, AccountRow.code, func.sum(PostingRow.debit),
-               func.sum(PostingRow.credit))
-        .join(AccountRow, AccountRow.id == PostingRow.account_id)
+        select(DayTotal.effective_date, AccountRow.code, func.sum(DayTotal.debit),
+               func.sum(DayTotal.credit))
+        .join(AccountRow, AccountRow.id == DayTotal.account_id)
         .where(AccountRow.entity == entity, AccountRow.code.in_(codes),
-               PostingRow.effective_date >= start)
-        .group_by(PostingRow.effective_date, AccountRow.code)
+               DayTotal.effective_date >= start)
+        .group_by(DayTotal.effective_date, AccountRow.code)
     ):
         by_day[effective_date] = by_day.get(effective_date, 0) + signs[code] * (int(d) - int(c))
     lowest: int | None = None

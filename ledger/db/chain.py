@@ -17,6 +17,7 @@ from ledger.core.entries import JournalEntry, Posting, SourceRef
 from ledger.core.money import from_minor
 
 from .audit import to_record
+from .models import AccountDayTotalRow as DayTotal
 from .models import AccountRow, AuditRow, EntryRow, PostingRow
 
 BATCH = 5_000
@@ -64,7 +65,35 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> C
     if orphan is not None:
         return ChainReport(checked, last, prev_hash, orphan,
                            f"postings of #{orphan} belong to no entry in the books")
+    bad_total = _day_total_differing(session)
+    if bad_total is not None:
+        return ChainReport(checked, last, prev_hash, *bad_total)
     return ChainReport(checked, expected_seq - 1, prev_hash)
+
+
+def _day_total_differing(session: Session) -> tuple[int, str] | None:
+    """The first daily total per account (`account_day_totals`) that is not the sum of its
+    day's postings, as (its first entry's number, or 0 if it has none; the reason)."""
+    keys = (PostingRow.account_id, PostingRow.effective_date, PostingRow.currency)
+    summed = {(a, d, c): (int(debit), int(credit)) for a, d, c, debit, credit in session.execute(
+        select(*keys, func.sum(PostingRow.debit), func.sum(PostingRow.credit)).group_by(*keys))}
+    kept = {(a, d, c): (debit, credit) for a, d, c, debit, credit in session.execute(
+        select(DayTotal.account_id, DayTotal.effective_date, DayTotal.currency, DayTotal.debit,
+               DayTotal.credit))}
+    for key in sorted(summed.keys() | kept.keys()):
+        if summed.get(key) == kept.get(key):
+            continue
+        account_id, day, currency = key
+        account = session.get(AccountRow, account_id)
+        name = f"{account.entity}/{account.code}" if account else f"#{account_id}"
+        first = session.scalar(select(func.min(PostingRow.entry_seq)).where(
+            PostingRow.account_id == account_id, PostingRow.effective_date == day,
+            PostingRow.currency == currency)) or 0
+        debit, credit = kept.get(key, (0, 0))
+        return first, (f"the daily total of account {name} on {day} ({currency}: debits "
+                       f"{debit}, credits {credit}) is not the sum of that day's postings "
+                       f"{summed.get(key, (0, 0))}")
+    return None
 
 
 def _check(row: EntryRow, lines: list[_Line], expected_seq: int, prev_hash: str

@@ -7,11 +7,12 @@ migration), so nothing can be added to an entry once it is in the books.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import Connection, Table, exists, select
 from sqlalchemy.orm import Session
 
 from ledger.core.chain import GENESIS, link
@@ -89,6 +90,57 @@ def _dates_by_entity(entries: Iterable[JournalEntry]) -> dict[str, set[date]]:
     return found
 
 
+POSTING_COLUMNS = ("entry_seq", "line", "account_id", "effective_date", "currency", "debit",
+                   "credit", "memo")
+ENTRY_COLUMNS = ("seq", "entity", "effective_date", "recorded_at", "memo", "actor",
+                 "source_kind", "source_id", "reverses_seq", "prev_hash", "hash")
+
+
+def _insert_many(connection: Connection, table: Table, columns: Sequence[str],
+                 rows: list[tuple[object, ...]]) -> None:
+    """Insert rows the fastest way each database offers: COPY on PostgreSQL (one statement, so
+    the statement triggers run once), one executemany on SQLite with each value converted by
+    its column type (dates and times). SQLAlchemy's per-row parameter handling would cost more
+    than the insert itself at thousands of rows."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    if dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    convert = [(i, table.c[name].type.bind_processor(dialect)) for i, name in enumerate(columns)]
+    convert = [(i, _remembered(fn)) for i, fn in convert if fn is not None]
+    if convert:
+        rows = [_converted(row, convert) for row in rows]
+    marks = ", ".join(["?"] * len(columns))
+    connection.exec_driver_sql(  # type: ignore[arg-type]
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+
+
+def _remembered(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The conversion, done once per distinct value (a batch repeats its dates)."""
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value not in seen:
+            seen[value] = fn(value)
+        return seen[value]
+
+    return convert
+
+
+def _converted(row: tuple[object, ...], convert: list[tuple[int, Callable[[Any], Any]]]
+               ) -> tuple[object, ...]:
+    values = list(row)
+    for i, fn in convert:
+        values[i] = fn(values[i])
+    return tuple(values)
+
+
 def append(session: Session, entries: Sequence[JournalEntry], *, recorded_at: datetime
            ) -> list[PostedEntry]:
     """Number, chain and insert checked entries; return them as posted."""
@@ -96,20 +148,19 @@ def append(session: Session, entries: Sequence[JournalEntry], *, recorded_at: da
     ids = {entity: account_ids(session, entity) for entity in {e.entity for e in entries}}
     seq, prev_hash = head(session)
     posted: list[PostedEntry] = []
-    posting_rows: list[dict[str, object]] = []
+    posting_rows: list[tuple[object, ...]] = []
     for entry in entries:
         seq += 1
         digest = link(entry, seq=seq, recorded_at=recorded_at, prev_hash=prev_hash)
+        accounts = ids[entry.entity]
         for line, p in enumerate(entry.postings, start=1):
             try:
-                account_id = ids[entry.entity][p.account]
+                account_id = accounts[p.account]
             except KeyError:
                 raise UnknownAccount(f"entity {entry.entity!r} has no account {p.account!r}",
                                      field="account") from None
-            posting_rows.append({
-                "entry_seq": seq, "line": line, "account_id": account_id,
-                "effective_date": entry.effective_date, "currency": p.currency,
-                "debit": p.debit_minor, "credit": p.credit_minor, "memo": p.memo})
+            posting_rows.append((seq, line, account_id, entry.effective_date, p.currency,
+                                 p.debit_minor, p.credit_minor, p.memo))
         posted.append(PostedEntry(
             entity=entry.entity, effective_date=entry.effective_date, memo=entry.memo,
             actor=entry.actor, postings=entry.postings, source=entry.source,
@@ -118,14 +169,12 @@ def append(session: Session, entries: Sequence[JournalEntry], *, recorded_at: da
         prev_hash = digest
     if not posted:
         return posted
-    session.execute(insert(PostingRow), posting_rows)
-    session.execute(insert(EntryRow), [{
-        "seq": e.seq, "entity": e.entity, "effective_date": e.effective_date,
-        "recorded_at": e.recorded_at, "memo": e.memo, "actor": e.actor,
-        "source_kind": e.source.kind if e.source else None,
-        "source_id": e.source.id if e.source else None,
-        "reverses_seq": e.reverses, "prev_hash": e.prev_hash, "hash": e.hash,
-    } for e in posted])
+    connection = session.connection()
+    _insert_many(connection, PostingRow.__table__, POSTING_COLUMNS, posting_rows)
+    _insert_many(connection, EntryRow.__table__, ENTRY_COLUMNS, [(
+        e.seq, e.entity, e.effective_date, e.recorded_at, e.memo, e.actor,
+        e.source.kind if e.source else None, e.source.id if e.source else None,
+        e.reverses, e.prev_hash, e.hash) for e in posted])
     return posted
 
 

@@ -164,6 +164,24 @@ class PostingRow(Base):
     )
 
 
+class AccountDayTotalRow(Base):
+    """The sum of one account's postings on one day in one currency, kept by the database
+    (a trigger on postings, migration 0010) so that balances read a few rows per account and
+    day instead of every posting; `ledger verify` recomputes them from the postings."""
+
+    __tablename__ = "account_day_totals"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    effective_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    debit: Mapped[int] = mapped_column(BigInteger)
+    credit: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),
+    )
+
+
 class PeriodRow(Base):
     """An accounting period of one entity; postings dated inside a closed one are refused."""
 

@@ -1,4 +1,5 @@
-"""The sums statements are made of, each one indexed aggregate over the postings."""
+"""The sums statements are made of, each one indexed aggregate: balances and movements over the
+daily totals per account, the cash and release analyses over the period's postings."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ledger.core.money import DEFAULT_CURRENCY
 from ledger.core.periods import Period
 from ledger.core.statements import CASH_CODES, PeriodFigures
 
+from .models import AccountDayTotalRow as DayTotal
 from .models import AccountRow, PostingRow
 
 
@@ -25,12 +27,15 @@ def _normal(session: Session, entity: str, rows: object) -> dict[str, int]:
     return found
 
 
-def totals_query(entity: str, as_of: date) -> Select[tuple[str, int, int]]:
-    """(code, debits, credits) of each account used up to the end of `as_of` (CNY)."""
-    return (select(AccountRow.code, func.sum(PostingRow.debit), func.sum(PostingRow.credit))
-            .join(PostingRow, PostingRow.account_id == AccountRow.id)
-            .where(AccountRow.entity == entity, PostingRow.effective_date <= as_of,
-                   PostingRow.currency == DEFAULT_CURRENCY)
+def totals_query(entity: str, as_of: date, *, from_postings: bool = False
+                 ) -> Select[tuple[str, int, int]]:
+    """(code, debits, credits) of each account used up to the end of `as_of` (CNY), from the
+    daily totals, or `from_postings` themselves (the auditor's independent recomputation)."""
+    rows = PostingRow if from_postings else DayTotal
+    return (select(AccountRow.code, func.sum(rows.debit), func.sum(rows.credit))
+            .join(rows, rows.account_id == AccountRow.id)
+            .where(AccountRow.entity == entity, rows.effective_date <= as_of,
+                   rows.currency == DEFAULT_CURRENCY)
             .group_by(AccountRow.code).order_by(AccountRow.code))
 
 
@@ -42,11 +47,11 @@ def balances(session: Session, entity: str, as_of: date) -> dict[str, int]:
 def movements(session: Session, entity: str, period: Period) -> dict[str, int]:
     """Each account's net movement inside the period, on its normal side."""
     return _normal(session, entity, session.execute(
-        select(AccountRow.code, func.sum(PostingRow.debit), func.sum(PostingRow.credit))
-        .join(PostingRow, PostingRow.account_id == AccountRow.id)
+        select(AccountRow.code, func.sum(DayTotal.debit), func.sum(DayTotal.credit))
+        .join(DayTotal, DayTotal.account_id == AccountRow.id)
         .where(AccountRow.entity == entity,
-               PostingRow.effective_date.between(period.starts_on, period.ends_on),
-               PostingRow.currency == DEFAULT_CURRENCY)
+               DayTotal.effective_date.between(period.starts_on, period.ends_on),
+               DayTotal.currency == DEFAULT_CURRENCY)
         .group_by(AccountRow.code)))
 
 

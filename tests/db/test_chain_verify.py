@@ -185,6 +185,8 @@ def test_postings_that_belong_to_no_entry_are_found(uow: UnitOfWork, five: list[
             conn.execute(orphans, params)
     assert raw.counts() == (5, 12)
     fund = books.account_balance(uow, "fund", "1002", five[0].effective_date)
-    assert fund[0].debits > 100000000  # the money is in the books...
+    # The money is in the books: on SQLite the day totals' trigger counted it; PostgreSQL's
+    # replica role skipped that trigger, so there the totals no longer match the postings...
+    assert (fund[0].debits > 100000000) is (raw.dialect == "sqlite")
     report = check(uow)
     assert not report.ok, "... but verify says the books are fine"

@@ -126,10 +126,19 @@ TRIGGERS["postgresql"] |= {(t, f"{t}_append_only") for t in ROOT_KEPT} | {
     (t, f"{t}_no_truncate") for t in ROOT_KEPT}
 TRIGGERS["sqlite"] |= {(t, f"{t}_no_{event}") for t in ROOT_KEPT
                        for event in ("update", "delete")}
+#: Issue 9: daily totals per account kept by a trigger on postings (migration 0010); the seal
+#: on PostgreSQL is a statement trigger (same name, new function).
+TRIGGERS["postgresql"] |= {("postings", "postings_day_totals"),
+                           ("account_day_totals", "account_day_totals_kept"),
+                           ("account_day_totals", "account_day_totals_no_truncate")}
+TRIGGERS["sqlite"] |= {("postings", "postings_day_totals"),
+                       ("account_day_totals", "account_day_totals_no_delete"),
+                       ("account_day_totals", "account_day_totals_same_key")}
 PG_FUNCTIONS = {*(f"huzhu_{name}" for _, name in GRANT_RULES | CAMPAIGN_RULES | PERIOD_RULES),
                 "huzhu_account_identity",
                 "huzhu_append_only", "huzhu_entry_admissible", "huzhu_entry_balanced",
-                "huzhu_posting_sealed", "huzhu_audit_admissible", "huzhu_deposit_fixed"}
+                "huzhu_postings_sealed", "huzhu_day_totals", "huzhu_audit_admissible",
+                "huzhu_deposit_fixed"}
 LEDGER_TABLES = {t.name for t in Base.metadata.sorted_tables}
 HEAD = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
 

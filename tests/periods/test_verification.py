@@ -68,7 +68,9 @@ def refuses_to_sign(bk: Books, *failing: str) -> None:
 @pytest.mark.tampers
 def test_an_altered_posting_breaks_the_chain_and_the_balances(bk: Books, closed: Closed
                                                               ) -> None:
-    # 1.00 more on both sides of the January deposit: it still balances, its hash does not
+    # 1.00 more on both sides of the January deposit: it still balances, its hash does not;
+    # the daily totals (which the statements' balances read) no longer match the postings
+    # (which their cash analysis reads), so the statements' own checks fail too
     behind_the_back(bk.engine, "postings",
                     "UPDATE postings SET debit = debit + 100 WHERE entry_seq = :seq"
                     " AND line = 1",
@@ -76,11 +78,11 @@ def test_an_altered_posting_breaks_the_chain_and_the_balances(bk: Books, closed:
                     " AND line = 2", seq=closed.deposit_seq)
     found = uc.verify_period(bk.uow, "fund", "2026-01")
     assert (found.ok, found.chain_ok, found.head_ok, found.balances_ok, found.statements_ok
-            ) == (False, False, True, False, True)
+            ) == (False, False, True, False, False)
     assert found.chain_detail == (f"entry #{closed.deposit_seq} was altered: its contents no "
                                   f"longer match its hash")
     assert found.as_dict()["ok"] is False
-    refuses_to_sign(bk, "chain", "balances")
+    refuses_to_sign(bk, "chain", "balances", "statements")
 
 
 @pytest.mark.tampers
