@@ -68,6 +68,9 @@ def browsing(browser: Any, base_url: str, lang: str, width: int, *scripts: str
 
 
 def no_sideways_scroll(page: Any, width: int) -> None:
+    # Measure the styled page: after a click the heading can be there before the stylesheet,
+    # and an unstyled <pre> is as wide as its longest line.
+    page.wait_for_load_state("load")
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{page.url} scrolls sideways at {width} px ({scroll} px wide)"
 
