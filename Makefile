@@ -23,7 +23,7 @@ HUZHU_BIND ?= 127.0.0.1:8000
 WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
 serve: setup
-	HUZHU_DATABASE_URL=$(HUZHU_DATABASE_URL) bash scripts/serve.sh $(HUZHU_BIND) $(WORKERS)
+	HUZHU_DATABASE_URL='$(HUZHU_DATABASE_URL)' bash scripts/serve.sh '$(HUZHU_BIND)' '$(WORKERS)'
 
 test: setup db
 	@bash scripts/system-deps.sh test

@@ -14,6 +14,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from . import (
     auth,
+    backup_cli,
     books,
     bridging,
     campaigns_api,
@@ -29,6 +30,7 @@ from . import (
     periods_api,
     periods_cli,
     problems,
+    routing,
     staff_api,
     state,
     web,
@@ -64,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    routing.init_app(app)  # before any route: ids are bounded
     state.init_app(app)
     problems.init_app(app)
     api = problems.ProblemApi(app, spec_kwargs={
@@ -74,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     })
+    routing.document(api)
     api.register_blueprint(books.blp)
     api.register_blueprint(staff_api.blp)
     api.register_blueprint(mutual_aid.blp)
@@ -101,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     periods_cli.init_app(app)
     app.cli.add_command(demo_cli.demo_cli)
     init_security(app)
+    backup_cli.init_app(app)  # last: it guards every command against a read-only or full disk
 
     @app.before_request
     def json_bodies_only() -> None:
@@ -139,8 +144,19 @@ def _session_settings(app: Flask, overrides: dict[str, Any]) -> None:
 
 
 def _instance_secret(app: Flask) -> str:
+    """The key kept in instance/secret_key, made on first start. Several gunicorn workers may
+    start at once: the key is written whole to a private file, then linked into place, which
+    fails if another worker got there first; every worker then reads the one that won."""
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()

@@ -9,7 +9,6 @@ import hashlib
 from typing import Any
 
 from flask import request, url_for
-from flask_smorest import Blueprint
 
 from ledger import books, bulk
 from ledger.core.balances import AccountBalance, TrialBalance
@@ -24,6 +23,7 @@ from . import schemas as s
 from .auth import STAFF, current_actor, requires
 from .idempotency import HEADER, idempotent
 from .problems import PROBLEM_JSON
+from .routing import Blueprint
 from .state import uow
 
 blp = Blueprint("books", __name__, url_prefix="/api",
@@ -193,7 +193,7 @@ def post_batch(entries: list[dict[str, Any]]) -> tuple[dict[str, Any], int]:
             "seqs": list(done.seqs)}, 201
 
 
-@blp.route("/entries/<int:seq>")
+@blp.route("/entries/<seq:seq>")
 @requires(*STAFF)
 @blp.response(200, s.EntryOut)
 def get_entry(seq: int) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def get_entry(seq: int) -> dict[str, Any]:
     return present_entry(books.entry(uow(), seq))
 
 
-@blp.route("/entries/<int:seq>/reversal", methods=["POST"])
+@blp.route("/entries/<seq:seq>/reversal", methods=["POST"])
 @requires(Role.ADMIN, Role.FUND_MANAGER)
 @idempotent
 @blp.arguments(s.ReversalIn, as_kwargs=True)

@@ -6,7 +6,6 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
 from ledger import bridging, expenses
@@ -16,6 +15,7 @@ from ledger.core.mutual_aid import EXPENSE_ACCOUNTS, ServiceStatus
 from .auth import STAFF, current_actor, requires
 from .idempotency import idempotent
 from .mutual_aid import MANAGERS, parse_amount_field
+from .routing import Blueprint
 from .schemas import Amount
 from .state import uow
 

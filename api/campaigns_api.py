@@ -9,9 +9,7 @@ from typing import Any, ClassVar, TypeVar
 
 import flask
 from flask import Response, url_for
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
-from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from werkzeug.datastructures import FileStorage
 
 from ledger import campaign_completion as completion
 from ledger import campaign_payments as payments
@@ -53,21 +51,22 @@ from .grants_api import BINARY, MAX_UPLOAD_BODY
 from .idempotency import HEADER_DOC, idempotent
 from .mutual_aid import MANAGERS
 from .problems import PROBLEM_JSON
+from .routing import Blueprint, StrictQueryParser, named_parts
 from .schemas import ProblemOut
 from .state import uow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _MultipartParser(FlaskParser):
+class _MultipartParser(StrictQueryParser):
     """The `files` location is the whole multipart/form-data body: its file parts and its
     form fields (a file's `preview` and `method` travel with it), unknown fields refused."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict[str, str | None]] = {
-        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "files": None}
+        **StrictQueryParser.DEFAULT_UNKNOWN_BY_LOCATION, "files": None}
 
     def load_files(self, req: flask.Request, schema: Any) -> Any:
-        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+        return self._makeproxy(named_parts(req.files, req.form), schema)
 
 
 class _Blueprint(Blueprint):

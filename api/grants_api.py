@@ -10,7 +10,6 @@ from io import BytesIO
 from typing import Any
 
 from flask import Response, send_file, url_for
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 from werkzeug.datastructures import FileStorage
@@ -37,6 +36,7 @@ from .auth import STAFF, current_actor, requires
 from .idempotency import idempotent
 from .mutual_aid import MANAGERS, parse_amount_field
 from .problems import PROBLEM_JSON
+from .routing import Blueprint
 from .schemas import Amount, ProblemOut
 from .state import uow
 

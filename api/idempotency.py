@@ -40,8 +40,10 @@ HEADER_DOC = {
 def _multipart_form() -> bytes:
     """A form upload's canonical body: its fields and, per file, the field, file name and
     SHA-256 of the content; so a retry encoded with a new boundary is the same request."""
-    parts: list[list[str]] = [[k, v] for k, v in sorted(request.form.items(multi=True))]
-    for name, storage in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+    # a part without a name (hostile or broken clients) has the name None
+    fields = sorted(request.form.items(multi=True), key=lambda kv: (kv[0] or "", kv[1]))
+    parts: list[list[str | None]] = [[k, v] for k, v in fields]
+    for name, storage in sorted(request.files.items(multi=True), key=lambda item: item[0] or ""):
         content = storage.stream.read()
         storage.stream.seek(0)
         parts.append([name, storage.filename or "", hashlib.sha256(content).hexdigest()])
@@ -112,13 +114,13 @@ def idempotent(view: Callable[..., Any] | None = None, *, redact: tuple[str, ...
         actor = current_actor()
         key, scope, request_hash = _key(), f"user:{actor.user_id}", _request_hash()
         work = uow()
-        stored = store.claim(work, scope, key, request_hash, now())
-        if stored is not None:
-            return _replay(stored)
+        claimed = store.claim(work, scope, key, request_hash, now())
+        if isinstance(claimed, store.StoredResponse):
+            return _replay(claimed)
 
         def write(session: Session) -> Response:
             response = make_response(view(*args, **kwargs))
-            store.complete(session, scope, key, store.StoredResponse(
+            store.complete(session, claimed, store.StoredResponse(
                 response.status_code, _redacted(response, redact),
                 response.headers.get("Location")))
             return response
@@ -126,7 +128,7 @@ def idempotent(view: Callable[..., Any] | None = None, *, redact: tuple[str, ...
         try:
             return work.write(write)
         except BaseException:
-            store.release(work, scope, key)
+            store.release(work, claimed)
             raise
 
     return Blueprint.doc(parameters=[HEADER_DOC])(wrapper)

@@ -6,7 +6,6 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import Response, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ledger import mutual_aid as ma
@@ -20,6 +19,7 @@ from reports import receipts
 
 from .auth import STAFF, current_actor, requires
 from .idempotency import idempotent
+from .routing import Blueprint
 from .schemas import Amount
 from .state import uow
 

@@ -16,7 +16,6 @@ import os
 from typing import Any
 
 from flask import Response, current_app, request, url_for
-from flask_smorest import Blueprint
 
 from ledger import periods
 from ledger.core.chart import ENTITIES
@@ -41,6 +40,7 @@ from .period_schemas import (
     present_verification,
 )
 from .problems import PROBLEM_JSON
+from .routing import Blueprint
 from .schemas import ProblemOut
 from .state import uow
 

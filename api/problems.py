@@ -5,12 +5,15 @@ from __future__ import annotations
 import http
 import inspect
 import logging
+import os
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from sqlalchemy import make_url
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -114,6 +117,9 @@ def from_database_data_error(error: DataError) -> Response:
 
 
 def from_database_error(error: DBAPIError) -> Response:
+    fault = storage_fault(error, database_file())
+    if fault is not None:
+        return from_storage_fault(error, fault)
     log.exception("database error", exc_info=error)
     return problem(503, "The database is unavailable or busy; nothing was written. Retry.",
                    slug="database-unavailable",
@@ -121,7 +127,57 @@ def from_database_error(error: DBAPIError) -> Response:
                    headers={"Retry-After": "1"})
 
 
+#: SQLite's primary result codes and PostgreSQL's SQLSTATEs of books that cannot be written.
+SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN = 8, 13, 14
+PG_READ_ONLY = {"25006", "42501"}  # read-only transaction; a role without write privileges
+PG_DISK_FULL = {"53100"}
+READ_ONLY, DISK_FULL = "database-read-only", "database-disk-full"
+STORAGE_DETAILS = {
+    READ_ONLY: "The database accepts no writes at the moment (it is read-only); nothing was "
+               "written. Retry once the operator has made it writable again.",
+    DISK_FULL: "The database's disk is full; nothing was written. Retry once the operator "
+               "has freed space.",
+}
+
+
+def storage_fault(error: BaseException, path: Path | None = None) -> str | None:
+    """READ_ONLY or DISK_FULL when `error` (SQLAlchemy's, or the driver's own: bulk imports
+    use psycopg's COPY) says the books cannot be written for lack of permission or space,
+    else None. SQLite cannot open a WAL database on a read-only disk (CANTOPEN, not READONLY):
+    that counts as read-only when `path`'s directory is not writable."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        primary = code & 0xFF
+        if primary == SQLITE_FULL:
+            return DISK_FULL
+        if primary == SQLITE_READONLY or (
+                primary == SQLITE_CANTOPEN and path is not None
+                and path.parent.is_dir()
+                and not os.access(path.parent, os.W_OK)):
+            return READ_ONLY
+        return None
+    state = getattr(original, "sqlstate", None)
+    if state in PG_READ_ONLY:
+        return READ_ONLY
+    return DISK_FULL if state in PG_DISK_FULL else None
+
+
+def database_file() -> Path | None:
+    url = make_url(current_app.config["DATABASE_URL"])
+    return Path(url.database) if url.drivername.startswith("sqlite") and url.database else None
+
+
+def from_storage_fault(error: BaseException, fault: str) -> Response:
+    log.error("the books cannot be written: %s", getattr(error, "orig", error))
+    status, title = DATABASE_PROBLEMS[fault]
+    return problem(status, STORAGE_DETAILS[fault], slug=fault, title=title)
+
+
 def from_unexpected(error: Exception) -> Response:
+    fault = storage_fault(error, database_file())  # a driver's error that SQLAlchemy let by
+    if fault is not None:
+        return from_storage_fault(error, fault)
     log.exception("unhandled error", exc_info=error)
     return problem(500, "The server could not complete the request. Nothing was written.")
 
@@ -163,6 +219,8 @@ DATABASE_PROBLEMS = {
     "database-refused": (409, "The database refused the write"),
     "value-out-of-range": (422, "A value is out of range"),
     "database-unavailable": (503, "The database is unavailable"),
+    READ_ONLY: (503, "The books are read-only"),
+    DISK_FULL: (507, "The database's disk is full"),
 }
 
 

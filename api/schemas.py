@@ -248,9 +248,9 @@ class TrialBalanceOut(Schema):
 class ProblemOut(Schema):
     """RFC 9457 problem details."""
 
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    instance = fields.String()
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Field name -> messages, for invalid input."})

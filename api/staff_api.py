@@ -7,7 +7,6 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import g, url_for
-from flask_smorest import Blueprint
 
 from ledger import staff, vouchers
 from ledger.core.audit import AuditRecord
@@ -19,6 +18,7 @@ from . import staff_schemas as s
 from .auth import STAFF, current_actor, requires
 from .books import present_postings
 from .idempotency import idempotent
+from .routing import Blueprint
 from .state import uow
 
 blp = Blueprint("staff_api", __name__, url_prefix="/api",

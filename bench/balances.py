@@ -30,17 +30,16 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy import Engine, func, select
 
 from bench.books import realistic_entries
+from bench.databases import PG_ADMIN, scratch_engine
 from ledger import exports
 from ledger.core.chart import ENTITIES, chart_of
 from ledger.core.entries import check
@@ -167,28 +166,12 @@ def compare_tools(engine: Engine, runs: int, ours_ms: float, folder: Path) -> No
               f"faster (target >= {TARGET_RATIO:.0f}x)")
 
 
-@contextmanager
-def postgres(admin_url: str, name: str) -> Iterator[Engine]:
-    admin = make_url(admin_url)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    engine = make_engine(admin.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=410_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg", default=PG_ADMIN, help="admin URL to create databases with")
     parser.add_argument("--tool-runs", type=int, default=3)
     args = parser.parse_args()
     found: dict[str, Any] = {}
@@ -200,7 +183,8 @@ def main() -> None:
                           Path(tmp))
             engine.dispose()
         if args.db in ("postgresql", "both"):
-            with postgres(args.pg, "huzhu_bench_balances") as engine:
+            with scratch_engine("postgresql", "huzhu_bench_balances", pg_admin=args.pg,
+                                migrated=False) as engine:
                 measure("postgresql", engine, args.entries)
 
 

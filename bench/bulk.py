@@ -26,28 +26,24 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 
 from bench.books import realistic_entries
+from bench.databases import PG_ADMIN, scratch_engine
 from ledger import bulk
 from ledger.core.bulk import read_jsonl
 from ledger.core.entries import JournalEntry
 from ledger.core.staff import Actor
-from ledger.db import migrate
 from ledger.db.chain import verify
 from ledger.db.journal import ENTRY_COLUMNS, POSTING_COLUMNS
-from ledger.db.session import UnitOfWork, make_engine
+from ledger.db.session import UnitOfWork
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGETS = {"sqlite": 40_000, "postgresql": 10_000}
 RATIO_TARGET = 0.6
 #: The ledger's own triggers on the two tables (dropped for the "bare tables" baseline).
@@ -71,32 +67,6 @@ def as_jsonl(entries: list[JournalEntry]) -> list[str]:
         "postings": [{"account": p.account, p.side.value: str(p.amount.amount),
                       **({"memo": p.memo} if p.memo else {})} for p in e.postings],
     }, ensure_ascii=False) for e in entries]
-
-
-@contextmanager
-def fresh(kind: str, name: str, pg_admin: str, tmp: Path) -> Iterator[Engine]:
-    """A new, migrated database of `kind`, removed afterwards."""
-    if kind == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp / (name + '.sqlite3')}")
-        migrate.upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    admin = make_url(pg_admin)
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    engine = make_engine(admin.set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 def rows_of(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -154,7 +124,7 @@ def raw_insert(engine: Engine, postings: list[tuple[Any, ...]],
         return time.perf_counter() - start
 
 
-def measure(kind: str, n: int, pg_admin: str, tmp: Path,
+def measure(kind: str, n: int, pg_admin: str,
             say: Callable[[str], None] = print) -> Figures:
     entries = list(realistic_entries(n, importable=True))
     lines = as_jsonl(entries)
@@ -163,7 +133,7 @@ def measure(kind: str, n: int, pg_admin: str, tmp: Path,
     parse = n / (time.perf_counter() - start)
     assert not parsed.problems
     assert len(parsed.entries) == n
-    with fresh(kind, "huzhu_bench_bulk", pg_admin, tmp) as engine:
+    with scratch_engine(kind, "huzhu_bench_bulk", pg_admin=pg_admin) as engine:
         uow = UnitOfWork(engine)
         start = time.perf_counter()
         done = bulk.import_entries(uow, Actor.system("bench"), entries, key="bench")
@@ -171,11 +141,11 @@ def measure(kind: str, n: int, pg_admin: str, tmp: Path,
         assert done.count == n
         assert uow.read(verify).ok
         postings, headers = rows_of(engine)
-    with fresh(kind, "huzhu_bench_bulk_raw", pg_admin, tmp) as engine:
+    with scratch_engine(kind, "huzhu_bench_bulk_raw", pg_admin=pg_admin) as engine:
         raw = n / raw_insert(engine, postings, headers, bare=False)
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM journal_entries")) == n
-    with fresh(kind, "huzhu_bench_bulk_bare", pg_admin, tmp) as engine:
+    with scratch_engine(kind, "huzhu_bench_bulk_bare", pg_admin=pg_admin) as engine:
         bare = n / raw_insert(engine, postings, headers, bare=True)
     figures = Figures(ours, raw, bare, parse, len(postings))
     say(f"{kind:10} entries={n:,} postings={len(postings):,}  "
@@ -193,9 +163,8 @@ def main() -> None:
     parser.add_argument("--pg", default=PG_ADMIN, help="admin URL to create databases with")
     args = parser.parse_args()
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    with tempfile.TemporaryDirectory() as tmp:
-        for kind in kinds:
-            measure(kind, args.entries, args.pg, Path(tmp))
+    for kind in kinds:
+        measure(kind, args.entries, args.pg)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,24 @@ Printed per database: requests completed, errors (anything but 201; the first bo
 shown), entries/s, latency p50 / p99 / max, the targets of issue 9 beside them (PostgreSQL
 >= 1,000 entries/s, SQLite >= 600 entries/s, p99 < 25 ms), where the CPU went, and the books
 afterwards: entries == successful requests (measured + warm-up), and both hash chains verify.
+Exits 1 if a request failed or the books disagree; a missed target is printed, not an error.
 
-Workers: sync, 2 x CPUs + 1 by default (5 on 2 CPUs). Every request is CPU work in Python
-(about 7 ms on SQLite, 12 ms on PostgreSQL with the database's share, in-process) and every
-write queues on the books' single write lock (BEGIN IMMEDIATE / LOCK TABLE ... EXCLUSIVE), so
-threads inside a worker only add GIL contention: measured on 2 CPUs, gthread (2 or 3 workers x
-4 threads, keep-alive) gave no more throughput than sync workers and a worse p99. Sync workers
-close the connection after each response; the client reconnects (about 0.1 ms on loopback).
+Server: sync workers, as many as CPUs by default (2 here). A request is about 8 ms (SQLite)
+or 11 ms (PostgreSQL) of Python CPU in the worker, and every write holds the books' single
+write lock (BEGIN IMMEDIATE / LOCK TABLE journal_entries IN EXCLUSIVE MODE) until it commits,
+so entries/s is about 1 / (time the lock is held per request); more workers than CPUs only
+preempt the lock's holder and lengthen that time. Measured on 2 CPUs, 10 s runs, entries/s
+and p99 (runs vary by about 20 %):
+
+    sync, 2 workers              SQLite  96-118 /s, p99 221-243 ms   PostgreSQL  93-138 /s
+    sync, 5 workers              SQLite 100-141 /s, p99 513-651 ms   PostgreSQL  90-103 /s
+    gthread, 1 x 4 threads       SQLite     138 /s, p99 321 ms       PostgreSQL      66 /s
+    gthread, 2 x 4 threads       SQLite     127 /s, p99 818 ms       PostgreSQL      59 /s
+
+Threads share one GIL with the lock's holder, which holds the lock longer: gthread was never
+faster on PostgreSQL and had a worse p99 on SQLite. Sync workers close the connection after
+each response and the client reconnects (about 0.1 ms on loopback). `make serve` runs
+2 x CPUs + 1 workers instead: reads and PDFs do not queue on the write lock.
 """
 
 from __future__ import annotations
@@ -52,19 +63,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 
-from ledger import staff
+from bench.databases import PG_ADMIN, admin_token, scratch
 from ledger.books import today
-from ledger.core.staff import Actor
 from ledger.db import migrate
 from ledger.db.chain import verify, verify_audit
 from ledger.db.models import EntryRow
 from ledger.db.session import UnitOfWork, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "huzhu_bench_http"
 SECRET_KEY = "bench.http: a fixed key for the benchmark, never for production"
 TARGET_RATE = {"sqlite": 600, "postgresql": 1_000}  # entries/s (issue 9)
@@ -81,36 +89,7 @@ def cpu_count() -> int:
 
 
 def default_workers() -> int:
-    return 2 * cpu_count() + 1
-
-
-# --- databases ---------------------------------------------------------------------------------
-def _pg_dsn(admin: str, database: str | None = None) -> str:
-    url = make_url(admin).set(drivername="postgresql")
-    if database:
-        url = url.set(database=database)
-    return url.render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def fresh_database(backend: str, pg_admin: str = PG_ADMIN) -> Iterator[str]:
-    """A new, empty database's URL; removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="huzhu-bench-http-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'huzhu.sqlite3'}"
-        return
-    if backend != "postgresql":
-        raise ValueError(f"unknown database {backend!r}")
-    drop = f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'
-    with psycopg.connect(_pg_dsn(pg_admin), autocommit=True) as conn:
-        conn.execute(drop)  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')  # type: ignore[arg-type]
-    try:
-        yield make_url(pg_admin).set(drivername="postgresql+psycopg", database=PG_DATABASE
-                                     ).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_pg_dsn(pg_admin), autocommit=True) as conn:
-            conn.execute(drop)  # type: ignore[arg-type]
+    return cpu_count()
 
 
 def prepare(url: str) -> str:
@@ -118,14 +97,9 @@ def prepare(url: str) -> str:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
-        uow = UnitOfWork(engine)
-        admin = staff.create_user(uow, Actor.system("bench.http"), username="bench-admin",
-                                  display_name="压测管理员", password=f"bench {uuid.uuid4()} 甲乙",
-                                  roles=["admin"])
-        token, _ = staff.create_token(uow, admin.actor(), admin.username, "bench.http")
-        return token
     finally:
         engine.dispose()
+    return admin_token(url, "bench.http")
 
 
 # --- the server --------------------------------------------------------------------------------
@@ -139,6 +113,19 @@ class ServerSettings:
         if self.worker_class == "gthread":
             return f"gunicorn {self.workers} gthread workers x {self.threads} threads"
         return f"gunicorn {self.workers} {self.worker_class} workers"
+
+
+def machine_busy(seconds: float = 2.0) -> float:
+    """The fraction of all CPUs busy over `seconds` (before a run: others' load skews it)."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(values[:8]), values[3] + values[4]
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
 
 
 def free_port() -> int:
@@ -164,24 +151,45 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+#: Gunicorn configuration file of the benchmark: each worker, once it has loaded the app, leaves
+#: a file named by its pid, so that the load starts only when every worker is ready (workers
+#: import the app one after another's heels on 2 CPUs, several seconds; a warm-up that began
+#: with the first one would share the CPUs with the others' imports). No control socket:
+#: gunicorn 27 puts one at ~/.gunicorn/gunicorn.ctl, shared with any other gunicorn of the
+#: user, such as `make serve` (older versions ignore the setting).
+_READY_HOOK = """
+from pathlib import Path
+
+control_socket_disable = True
+
+def post_worker_init(worker):
+    Path({ready!r}, str(worker.pid)).touch()
+"""
+
+
 @contextlib.contextmanager
-def gunicorn(url: str, settings: ServerSettings, log_dir: Path) -> Iterator[Server]:
-    """`api:create_app()` under gunicorn on 127.0.0.1 with the given database; stopped after
-    (SIGTERM: a graceful shutdown)."""
+def gunicorn(url: str, settings: ServerSettings, work_dir: Path) -> Iterator[Server]:
+    """`api:create_app()` under gunicorn on 127.0.0.1 with the given database, once every
+    worker has loaded the app; stopped after (SIGTERM: a graceful shutdown)."""
     port = free_port()
+    ready = work_dir / f"ready-{port}"
+    ready.mkdir()
+    config = work_dir / f"gunicorn-{port}.conf.py"
+    config.write_text(_READY_HOOK.format(ready=str(ready)))
     env = {**os.environ, "HUZHU_DATABASE_URL": url, "HUZHU_SECRET_KEY": SECRET_KEY}
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(settings.workers), "--worker-class", settings.worker_class,
-               "--keep-alive", "30", "--graceful-timeout", "10", "--log-level", "warning"]
+    command = [sys.executable, "-m", "gunicorn", "--config", str(config),
+               "--bind", f"127.0.0.1:{port}", "--workers", str(settings.workers),
+               "--worker-class", settings.worker_class, "--keep-alive", "30",
+               "--graceful-timeout", "10", "--log-level", "warning"]
     if settings.worker_class == "gthread":
         command += ["--threads", str(settings.threads)]
-    log = log_dir / f"gunicorn-{port}.log"
+    log = work_dir / f"gunicorn-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen([*command, "api:create_app()"], cwd=ROOT, env=env,
                                    stdout=sink, stderr=subprocess.STDOUT)
     server = Server(process, port, log)
     try:
-        _wait_until_ready(server)
+        _wait_until_ready(server, ready, settings.workers)
         yield server
     finally:
         process.terminate()
@@ -192,23 +200,26 @@ def gunicorn(url: str, settings: ServerSettings, log_dir: Path) -> Iterator[Serv
             process.wait()
 
 
-def _wait_until_ready(server: Server, timeout: float = 60.0) -> None:
+def _wait_until_ready(server: Server, ready: Path, workers: int, timeout: float = 120.0
+                      ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n"
                                f"{server.log_tail()}")
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        if len(list(ready.iterdir())) >= workers:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            try:
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                conn.close()
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"gunicorn's {workers} workers were not ready within {timeout:.0f} s:\n"
+                       f"{server.log_tail()}")
 
 
 # --- the clients -------------------------------------------------------------------------------
@@ -281,23 +292,41 @@ class Load:
 
 
 class _CpuClock:
-    """CPU time of the machine, of this process (the clients) and of the gunicorn workers."""
+    """CPU time of the machine, of this process (the clients), of the gunicorn master and
+    workers, and of every PostgreSQL process (the server is shared: other databases count)."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.tick = os.sysconf("SC_CLK_TCK")
 
-    def sample(self) -> tuple[float, float, float, float]:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        values = [int(v) for v in fields]
+    def _process(self, pid: int | str) -> float:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(stat[11]) + int(stat[12])) / self.tick
+
+    def _postgres(self) -> float:
+        total = 0.0
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if (proc / "comm").read_text().strip() == "postgres":
+                        total += self._process(proc.name)
+        return total
+
+    def sample(self) -> dict[str, float]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         idle = values[3] + values[4]
-        busy = (sum(values[:8]) - idle) / self.tick
-        workers = 0.0
-        for pid in [self.server.process.pid, *self.server.worker_pids()]:
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                workers += (int(stat[11]) + int(stat[12])) / self.tick
-        return time.perf_counter(), busy, time.process_time(), workers
+        sample = {
+            "busy": (sum(values[:8]) - idle) / self.tick,
+            "clients": time.process_time(),
+            "gunicorn": sum(self._process(pid)
+                            for pid in [self.server.process.pid, *self.server.worker_pids()]),
+            "postgres": self._postgres(),
+        }
+        sample["wall"] = time.perf_counter()  # last: the measurement starts after the scan
+        return sample
 
 
 def drive(server: Server, token: str, *, clients: int, seconds: float, warmup: float) -> Load:
@@ -305,7 +334,7 @@ def drive(server: Server, token: str, *, clients: int, seconds: float, warmup: f
     day = today().isoformat()
     logs = [ClientLog() for _ in range(clients)]
     clock = _CpuClock(server)
-    marks: dict[str, tuple[float, float, float, float]] = {}
+    marks: dict[str, dict[str, float]] = {}
 
     def start_measuring() -> None:
         marks["start"] = clock.sample()
@@ -325,7 +354,7 @@ def drive(server: Server, token: str, *, clients: int, seconds: float, warmup: f
                 log.warmup_ok += ok
                 log.warmup_errors += not ok
             barrier.wait()
-            stop = marks["start"][0] + seconds
+            stop = marks["start"]["wall"] + seconds
             while time.perf_counter() < stop:
                 ok, started, done = _post(conn, headers, deposit(index, n, day), log)
                 n += 1
@@ -347,14 +376,12 @@ def drive(server: Server, token: str, *, clients: int, seconds: float, warmup: f
     for thread in threads:
         thread.join()
     end = clock.sample()
-    t0, busy0, mine0, workers0 = marks["start"]
-    last = max((log.last_done for log in logs), default=t0)
-    wall = end[0] - t0
-    capacity = wall * cpu_count()
-    cpu = {"busy": (end[1] - busy0) / capacity, "clients": (end[2] - mine0) / capacity,
-           "gunicorn": (end[3] - workers0) / capacity}
-    cpu["other"] = max(0.0, cpu["busy"] - cpu["clients"] - cpu["gunicorn"])
-    return Load(clients, warmup, seconds, max(0.0, last - t0), logs, cpu)
+    start = marks["start"]
+    last = max((log.last_done for log in logs), default=start["wall"])
+    capacity = (end["wall"] - start["wall"]) * cpu_count()
+    cpu = {name: (end[name] - start[name]) / capacity for name in end if name != "wall"}
+    cpu["other"] = max(0.0, cpu["busy"] - cpu["clients"] - cpu["gunicorn"] - cpu["postgres"])
+    return Load(clients, warmup, seconds, max(0.0, last - start["wall"]), logs, cpu)
 
 
 def _post(conn: http.client.HTTPConnection, headers: dict[str, str], body: bytes,
@@ -414,6 +441,7 @@ class Result:
     load: Load
     books: Books
     server_log: str
+    busy_before: float | None = None
 
     @property
     def books_agree(self) -> bool:
@@ -426,14 +454,16 @@ class Result:
 
 
 def run(backend: str, url: str, *, clients: int, seconds: float, warmup: float,
-        settings: ServerSettings) -> Result:
-    """Prepare the (empty) database at `url`, serve it with gunicorn, load it, check it."""
+        settings: ServerSettings, idle_check: bool = False) -> Result:
+    """Prepare the (empty) database at `url`, serve it with gunicorn, load it, check it.
+    `idle_check`: first measure how busy the machine is without us (2 s)."""
+    busy_before = machine_busy() if idle_check else None
     token = prepare(url)
     with tempfile.TemporaryDirectory(prefix="huzhu-bench-http-log-") as tmp:
         with gunicorn(url, settings, Path(tmp)) as server:
             load = drive(server, token, clients=clients, seconds=seconds, warmup=warmup)
         log = server.log_tail() if load.errors else ""
-    return Result(backend, settings, load, check_books(url), log)
+    return Result(backend, settings, load, check_books(url), log, busy_before)
 
 
 def report(result: Result) -> None:
@@ -447,6 +477,9 @@ def report(result: Result) -> None:
     print(f"{result.backend}: {result.settings.describe()}, {load.clients} clients "
           f"(threads in the benchmark's process, same {cpu_count()} CPUs), "
           f"{load.seconds:g} s after {load.warmup:g} s of warm-up")
+    if result.busy_before is not None:
+        print(f"  before      the machine was {result.busy_before:.0%} busy without the benchmark"
+              f"{'' if result.busy_before < 0.1 else ': OTHER LOAD, the figures are skewed'}")
     print(f"  requests    {load.ok:,} completed (201), errors {load.errors}")
     for sample in load.error_samples:
         print(f"    error: {sample}")
@@ -457,7 +490,7 @@ def report(result: Result) -> None:
     cpu = load.cpu
     print(f"  cpu         {cpu['busy']:.0%} of {cpu_count()} CPUs busy: "
           f"gunicorn {cpu['gunicorn']:.0%}, clients {cpu['clients']:.0%}, "
-          f"database server and the rest {cpu['other']:.0%}")
+          f"postgres {cpu['postgres']:.0%}, kernel and other processes {cpu['other']:.0%}")
     expected = load.ok + load.warmup_ok
     print(f"  books       {books.entries:,} entries; expected {expected:,} "
           f"({load.ok:,} measured + {load.warmup_ok:,} warm-up): "
@@ -476,7 +509,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--workers", type=int, default=default_workers(),
-                        help="gunicorn workers (default: 2 x CPUs + 1)")
+                        help="gunicorn workers (default: the number of CPUs)")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--pg", default=PG_ADMIN, help="PostgreSQL admin URL")
@@ -486,9 +519,9 @@ def main() -> None:
     backends = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     sound = True
     for backend in backends:
-        with fresh_database(backend, args.pg) as url:
+        with scratch(backend, PG_DATABASE, pg_admin=args.pg, migrated=False) as url:
             result = run(backend, url, clients=args.clients, seconds=args.seconds,
-                         warmup=args.warmup, settings=settings)
+                         warmup=args.warmup, settings=settings, idle_check=True)
         report(result)
         sound = sound and result.sound
     sys.exit(0 if sound else 1)

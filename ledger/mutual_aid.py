@@ -24,6 +24,10 @@ from ledger.core.errors import (
 )
 from ledger.core.money import from_minor, to_minor
 from ledger.core.mutual_aid import (
+    BANK,
+    FOUNDATION,
+    FOUNDATION_BANK,
+    FUND,
     MemberStatus,
     PaymentMethod,
     RemainderRule,
@@ -34,10 +38,13 @@ from ledger.core.mutual_aid import (
     transfer_return_entries,
 )
 from ledger.core.staff import Actor
+from ledger.db import balances as balances_db
 from ledger.db import journal as journal_db
 from ledger.db import mutual_aid as db
 from ledger.db.models import DepositRow, MemberRow, SplitPolicyRow, TransferRow
 from ledger.db.session import Session, UnitOfWork
+from ledger.expenses import InsufficientFunds, refuse_overspending
+from ledger.foundation import availability_in
 from ledger.recording import audit, text
 
 
@@ -336,6 +343,7 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
                                                  amount=from_minor(row.foundation), on=day,
                                                  actor=actor.username):
                 post(uow, entry, by=actor)
+        _refuse_overspent_reversal(session, row, day)
         row.reversal_seq, row.reversal_reason = reversal.seq, why
         session.flush()
         audit(session, actor, "deposit.reversed", "deposit", row.id, reason=why,
@@ -343,6 +351,29 @@ def reverse_deposit(uow: UnitOfWork, actor: Actor, deposit_id: int, *, reason: s
         return _deposit(row)
 
     return uow.write(work)
+
+
+def _refuse_overspent_reversal(session: Session, row: DepositRow, day: date) -> None:
+    """With the reversal's entries posted (not yet committed): refuse if giving the deposit
+    back leaves the fund's bank short on its date or any later day, or, when its share went
+    to the foundation, the foundation's bank short or its available funds below zero (the
+    share is committed to grants or reserved). The money has to come back first."""
+    amount = from_minor(row.amount).amount
+    if balances_db.lowest_from(session, FUND, {BANK: 1}, day) < 0:
+        raise InsufficientFunds(
+            f"the fund's bank cannot give back deposit #{row.id} ({amount}) from {day} on: "
+            f"the money was paid out since", field="effective_date")
+    if row.transfer_id is None:
+        return
+    share = from_minor(row.foundation).amount
+    if balances_db.lowest_from(session, FOUNDATION, {FOUNDATION_BANK: 1}, day) < 0:
+        raise InsufficientFunds(
+            f"the foundation's bank cannot return the {share} share of deposit #{row.id} from "
+            f"{day} on", field="effective_date")
+    if availability_in(session).available.amount < 0:
+        raise InsufficientFunds(
+            f"the foundation's available funds cannot return the {share} share of deposit "
+            f"#{row.id}: it is committed to grants or reserved", field="effective_date")
 
 
 # --- transfers to the foundation --------------------------------------------------------------
@@ -364,6 +395,7 @@ def transfer_to_foundation(uow: UnitOfWork, actor: Actor, *, made_on: date,
             raise InvalidInput(f"the transfer cannot be dated before the deposits it pays "
                                f"(the latest was received on {latest})", field="made_on")
         total = from_minor(sum(r.foundation for r in rows))
+        refuse_overspending(session, total, on=made_on, operating=False)
         transfer_id = db.next_id(session, TransferRow)  # ours: writers hold the books' lock
         fund_entry, foundation_entry = transfer_entries(
             transfer_id=transfer_id, amount=total, made_on=made_on, actor=actor.username)

@@ -70,7 +70,15 @@ def _rows(data: bytes) -> Iterator[list[str]]:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some writers record a wrong size; read what is there
         width = 0
-        for row in sheet.iter_rows(values_only=True):
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:  # a truncated sheet fails here, part way through (a ParseError)
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:
+                raise InvalidInput(f"the .xlsx workbook cannot be read "
+                                   f"({type(error).__name__})", field="file") from None
             cells = [_cell(v) for v in row]
             width = width or len(cells)  # the header's width: rows are padded to it
             yield cells + [""] * (width - len(cells))

@@ -29,6 +29,7 @@ from ledger.core.periods import month, year
 from ledger.db import campaigns as campaigns_db
 from ledger.db import journal as journal_db
 from ledger.db import statements as statements_db
+from ledger.db.models import AccountDayTotalRow as DayTotal
 from ledger.db.models import (
     AccountRow,
     ApplicationRow,
@@ -37,7 +38,6 @@ from ledger.db.models import (
     EntryRow,
     GrantRow,
     IncomeRow,
-    PostingRow,
     ShortfallRow,
     TrancheRow,
 )
@@ -272,13 +272,13 @@ def _months(session: Session, the_year: int) -> tuple[Month, ...]:
     """Income and spending of both entities by month (the fund's transfer to the foundation
     is not income of the two together, so it is left out)."""
     period = year(the_year)
-    rows = session.execute(
-        select(PostingRow.effective_date, AccountRow.code, func.sum(PostingRow.debit),
-               func.sum(PostingRow.credit))
-        .join(AccountRow, AccountRow.id == PostingRow.account_id)
-        .where(PostingRow.effective_date.between(period.starts_on, period.ends_on),
-               PostingRow.currency == "CNY")
-        .group_by(PostingRow.effective_date, AccountRow.code))
+    rows = session.execute(  # the daily totals: one row per account and day, not per posting
+        select(DayTotal.effective_date, AccountRow.code, func.sum(DayTotal.debit),
+               func.sum(DayTotal.credit))
+        .join(AccountRow, AccountRow.id == DayTotal.account_id)
+        .where(DayTotal.effective_date.between(period.starts_on, period.ends_on),
+               DayTotal.currency == "CNY")
+        .group_by(DayTotal.effective_date, AccountRow.code))
     income: dict[int, int] = defaultdict(int)
     spending: dict[int, int] = defaultdict(int)
     for day, code, debits, credits in rows:

@@ -26,6 +26,7 @@ from typing import Any
 
 from moneyed import Money
 
+from ledger.core.exports import csv_cell
 from ledger.core.money import to_minor
 from ledger.core.statements import SpendingRatios, Statement
 from ledger.statements import Pack
@@ -225,11 +226,14 @@ def _rows(pack: Pack) -> Iterator[Row]:
 
 
 def pack_csv(pack: Pack) -> str:
-    """One row per figure: statement, line, column, amount (and the previous period's)."""
+    """One row per figure: statement, line, column, amount (and the previous period's). The
+    names (of members, grantees, campaigns) go behind an apostrophe if a spreadsheet would
+    run them as a formula; amounts are numbers and stay as they are."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(_rows(pack))
+    writer.writerows((section, line, csv_cell(zh), csv_cell(en), column, value, previous)
+                     for section, line, zh, en, column, value, previous in _rows(pack))
     return out.getvalue()
 
 

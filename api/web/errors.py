@@ -38,6 +38,7 @@ TITLES = {
     429: _l("Too many requests"),
     500: _l("Something went wrong on our side"),
     503: _l("The service is busy or unavailable"),
+    507: _l("The database's disk is full"),
 }
 
 DETAILS = {
@@ -55,6 +56,7 @@ DETAILS = {
     429: _l("Wait a little, then try again."),
     500: _l("Nothing was written. Try again; if it happens again, tell the administrator."),
     503: _l("Nothing was written. Wait a moment and try again."),
+    507: _l("Nothing was written. Tell the administrator, who has to free space first."),
 }
 
 

@@ -218,8 +218,10 @@ def rule_problems(entry: JournalEntry, number: int) -> list[EntryProblem]:
 
 # --- the export's CSV -------------------------------------------------------------------------
 def _uncell(text: str) -> str:
-    """Undo `exports.csv_cell`: "'=x" -> "=x"."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+    """Undo `exports.csv_cell`: "'=x" -> "=x", "''=x" -> "'=x"."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:

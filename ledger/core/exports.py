@@ -215,8 +215,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(text: str) -> str:
-    """A text cell that a spreadsheet never runs as a formula: `=cmd()` -> `'=cmd()`."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A text cell that a spreadsheet never runs as a formula: `=cmd()` -> `'=cmd()`. Text
+    that already starts with apostrophes before a formula gets one more (`'=x` -> `''=x`),
+    so that reading back takes exactly one off (ledger.core.bulk)."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
 # --- writers ----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 A claim is a short transaction of its own, so a second request with the same key sees it
 (409 while it is being processed). The completion, with the response to replay, is written in
 the use case's transaction: the key is completed if and only if the work committed. A claim
-whose process died is taken over once its lease has run out.
+whose process died is taken over once its lease has run out; the completion and the release
+then match only the claim that holds the key now, so a request that outlived its lease
+writes nothing (its transaction is refused) while the one that took over goes on.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,11 +32,21 @@ class StoredResponse:
     location: str | None
 
 
-def claim(uow: UnitOfWork, scope: str, key: str, request_hash: str, now: datetime
-          ) -> StoredResponse | None:
-    """Claim the key for this request, or return the response to replay; raise on conflict."""
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """This request's hold on a key: the end of the lease it set, which names the claim."""
 
-    def work(session: Session) -> StoredResponse | None:
+    scope: str
+    key: str
+    lease: datetime
+
+
+def claim(uow: UnitOfWork, scope: str, key: str, request_hash: str, now: datetime
+          ) -> StoredResponse | Claim:
+    """Claim the key for this request, or return the response to replay; raise on conflict."""
+    lease = now + LEASE
+
+    def work(session: Session) -> StoredResponse | Claim:
         row = session.scalar(
             select(IdempotencyKeyRow)
             .where(IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key)
@@ -43,9 +55,9 @@ def claim(uow: UnitOfWork, scope: str, key: str, request_hash: str, now: datetim
         if row is None:
             session.add(IdempotencyKeyRow(
                 scope=scope, key=key, request_hash=request_hash, state="processing",
-                locked_until=now + LEASE, created_at=now))
+                locked_until=lease, created_at=now))
             session.flush()
-            return None
+            return Claim(scope, key, lease)
         if row.request_hash != request_hash:
             raise IdempotencyKeyReused(
                 f"Idempotency-Key {key!r} was first used for a different request; "
@@ -57,8 +69,8 @@ def claim(uow: UnitOfWork, scope: str, key: str, request_hash: str, now: datetim
             raise IdempotencyKeyInUse(
                 f"a request with Idempotency-Key {key!r} is still being processed; "
                 f"retry after it finishes", field="Idempotency-Key")
-        row.locked_until = now + LEASE  # the first claimant died: take its place
-        return None
+        row.locked_until = lease  # the first claimant died (or is late): take its place
+        return Claim(scope, key, lease)
 
     for _ in range(2):  # a concurrent first claim may win the insert race; then look again
         try:
@@ -68,20 +80,29 @@ def claim(uow: UnitOfWork, scope: str, key: str, request_hash: str, now: datetim
     raise IdempotencyKeyInUse(f"Idempotency-Key {key!r} is being claimed concurrently")
 
 
-def complete(session: Session, scope: str, key: str, response: StoredResponse) -> None:
-    """Record the response in the caller's (the use case's) transaction."""
-    session.execute(
-        update(IdempotencyKeyRow)
-        .where(IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key,
-               IdempotencyKeyRow.state == "processing")
+def _held(claimed: Claim) -> ColumnElement[bool]:
+    return and_(IdempotencyKeyRow.scope == claimed.scope, IdempotencyKeyRow.key == claimed.key,
+                IdempotencyKeyRow.state == "processing",
+                IdempotencyKeyRow.locked_until == claimed.lease)
+
+
+def complete(session: Session, claimed: Claim, response: StoredResponse) -> None:
+    """Record the response in the caller's (the use case's) transaction. If the claim ran
+    out and another request took the key over, refuse, so the caller's work rolls back."""
+    done = session.execute(
+        update(IdempotencyKeyRow).where(_held(claimed))
         .values(state="completed", response_status=response.status, response_body=response.body,
                 response_location=response.location)
     )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise IdempotencyKeyInUse(
+            f"this request took longer than its {LEASE.seconds} s hold on Idempotency-Key "
+            f"{claimed.key!r} and a retry took the key over; nothing was written by this one",
+            field="Idempotency-Key")
 
 
-def release(uow: UnitOfWork, scope: str, key: str) -> None:
-    """Forget a claim whose work failed, so the client may retry with the same key."""
+def release(uow: UnitOfWork, claimed: Claim) -> None:
+    """Forget a claim whose work failed, so the client may retry with the same key (unless
+    another request has taken the key over meanwhile: its claim stays)."""
     uow.write(lambda session: session.execute(
-        delete(IdempotencyKeyRow).where(
-            IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key,
-            IdempotencyKeyRow.state == "processing")), lock_ledger=False)
+        delete(IdempotencyKeyRow).where(_held(claimed))), lock_ledger=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import replace
 from datetime import timedelta
 from itertools import pairwise
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import bindparam, text
 
 from ledger import books
 from ledger.core.chain import GENESIS
-from ledger.db.chain import ChainReport, verify
+from ledger.db.chain import ChainReport, verify, verify_audit
 from ledger.db.models import UTCDateTime
 from ledger.db.session import UnitOfWork
 
@@ -190,3 +191,60 @@ def test_postings_that_belong_to_no_entry_are_found(uow: UnitOfWork, five: list[
     assert (fund[0].debits > 100000000) is (raw.dialect == "sqlite")
     report = check(uow)
     assert not report.ok, "... but verify says the books are fine"
+
+
+# --- naming the first bad entry when a link breaks --------------------------------------------
+def _insert_triggers_off(conn: Any, dialect: str) -> None:
+    """The tamper fixture keeps SQLite's insert checks; a forger inserting mid-chain drops
+    them too (PostgreSQL's replica role has already switched them off)."""
+    if dialect == "sqlite":
+        for trigger in ("journal_entries_admissible", "postings_sealed"):
+            conn.execute(text(f"DROP TRIGGER {trigger}"))
+
+
+@tampers
+def test_an_entry_replaced_with_a_recomputed_hash_is_named(uow: UnitOfWork, five: list[Any],
+                                                           tamper: Any, raw: Any):
+    # #3 links correctly and matches its own hash; only #4's link shows the change.
+    forged = replace(raw.entry(), seq=3, prev_hash=five[1].hash).rehash()
+    with tamper() as conn:
+        _insert_triggers_off(conn, raw.dialect)
+        conn.execute(text("DELETE FROM postings WHERE entry_seq = 3"))
+        conn.execute(text("DELETE FROM journal_entries WHERE seq = 3"))
+        raw.write(conn, forged)
+    assert_first_bad(uow, five, 3, "entry #3 was rewritten")
+
+
+@tampers
+def test_an_entry_inserted_mid_chain_is_named(uow: UnitOfWork, five: list[Any], tamper: Any,
+                                              raw: Any):
+    forged = replace(raw.entry(), seq=3, prev_hash=five[1].hash).rehash()
+    with tamper() as conn:  # #3..#5 become #4..#6, a forged #3 links to #2
+        _insert_triggers_off(conn, raw.dialect)
+        for table, column in (("journal_entries", "seq"), ("postings", "entry_seq")):
+            for old in (5, 4, 3):
+                conn.execute(text(f"UPDATE {table} SET {column} = {old + 1} WHERE {column} ="
+                                  f" {old}"))
+        raw.write(conn, forged)
+    assert_first_bad(uow, five, 3, "entry #3 was inserted: #4 links to #2")
+
+
+@tampers
+def test_the_last_entry_removed_is_found_by_the_audit_log(uow: UnitOfWork, five: list[Any],
+                                                          tamper: Any):
+    with tamper() as conn:  # the chain alone ends well at #4; the audit log recorded #5
+        conn.execute(text("DELETE FROM postings WHERE entry_seq = 5"))
+        conn.execute(text("DELETE FROM journal_entries WHERE seq = 5"))
+    assert_first_bad(uow, five, 5, "entry #5 is missing: audit record")
+
+
+@tampers
+def test_an_unreadable_audit_record_is_named(uow: UnitOfWork, five: list[Any], tamper: Any,
+                                             raw: Any):
+    with tamper() as conn:  # details no longer JSON
+        if raw.dialect == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(text("UPDATE audit_log SET details = '{' WHERE seq = 2"))
+    report = uow.read(verify_audit)
+    assert (report.first_bad, report.checked) == (2, 1)
+    assert "beyond reading" in (report.reason or "")
