@@ -4,13 +4,14 @@
   (WAL: writers are not blocked). The copy is written beside the destination, switched to a
   single self-contained file (journal_mode=DELETE), checked, then renamed into place.
 - PostgreSQL: `pg_dump --format=custom` (one snapshot; writers are not blocked) and
-  `pg_restore --single-transaction` (all or nothing), with the client of the server's version.
+  `pg_restore --single-transaction` into a new database beside the books, verified there and
+  then renamed into place, with the client of the server's version.
 
 A restore checks the backup first (SQLite: integrity, foreign keys, both hash chains on a
 copy; PostgreSQL: the whole archive read, its table of contents), refuses books that are not
-empty unless `force`, and is atomic: on SQLite the verified copy is renamed over the database
-file; on PostgreSQL pg_restore runs in one transaction. The PostgreSQL books are verified once
-restored (a failure is then reported, the restored books kept for inspection).
+empty unless `force`, and is atomic: the restored books are verified before they replace the
+ones in place (SQLite: a file renamed over the database file; PostgreSQL: a database renamed
+over the books' name, the old one dropped).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from ledger.core.errors import Conflict, LedgerError
 
@@ -338,16 +342,51 @@ def _backup_pg(engine: Engine, destination: Path, progress: Progress,
     return _at(report, destination)
 
 
+def _maintenance(engine: Engine) -> Engine:
+    """An engine on the server's maintenance database, to create, rename and drop others."""
+    return create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                         poolclass=NullPool)
+
+
 def _restore_pg(engine: Engine, source: Path, progress: Progress,
                 started: float) -> BackupReport:
+    """pg_restore into a new database beside the books, verify it there, then swap names:
+    books that do not verify never replace the ones in place, and no table of the old books
+    outlives the restore."""
     tables = _dump_toc(engine, source)
     tool = _pg_tool(engine, "pg_restore")
+    target = str(engine.url.database)
+    token = secrets.token_hex(4)
+    scratch, replaced = f"{target[:40]}_restoring_{token}", f"{target[:40]}_replaced_{token}"
+    admin = _maintenance(engine)
     engine.dispose()
-    _run([tool, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-          "--single-transaction", "--exit-on-error", "--verbose",
-          f"--dbname={engine.url.database}", str(source)], _pg_env(engine), "restore",
-         len(tables), progress, re.compile(r"processing data for table"))
-    return _verify_books(engine, source, "pg_dump", progress, started)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+        try:
+            _run([tool, "--no-owner", "--no-privileges", "--single-transaction",
+                  "--exit-on-error", "--verbose", f"--dbname={scratch}", str(source)],
+                 _pg_env(engine), "restore", len(tables), progress,
+                 re.compile(r"processing data for table"))
+            restored = create_engine(engine.url.set(database=scratch), poolclass=NullPool)
+            try:
+                report = _verify_books(restored, source, "pg_dump", progress, started)
+            finally:
+                restored.dispose()
+            with admin.connect() as conn:
+                try:
+                    conn.execute(text(f'ALTER DATABASE "{target}" RENAME TO "{replaced}"'))
+                except DBAPIError:
+                    raise BackupFailed(f"{target} is in use (stop the service first); nothing "
+                                       f"was changed") from None
+                conn.execute(text(f'ALTER DATABASE "{scratch}" RENAME TO "{target}"'))
+                conn.execute(text(f'DROP DATABASE "{replaced}"'))
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+    return report
 
 
 # --- the use cases ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import Result
 from flask import Flask
@@ -39,6 +40,7 @@ from .backup_support import (  # noqa: F401 - fixtures
 #: SQLite's file handling; PostgreSQL's restore is one transaction (pg_restore
 #: --single-transaction), its damaged archive is covered by the round trip.
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 
 _APP: list[Flask] = []
@@ -256,3 +258,49 @@ def test_a_backup_onto_a_full_disk_fails_clearly_and_leaves_no_file(db_url: str,
         assert not list(disk.iterdir())  # neither the backup nor a temporary part of it
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+@POSTGRES_ONLY
+@pytest.mark.parametrize("verified_first", [True, False])
+def test_restored_books_that_do_not_verify_never_replace_the_books(
+        books: Engine, demo_url: str, empty_url: str, tmp_path: Path, verified_first: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL restores into a database beside the books and verifies it there before
+    renaming it into place. Verification fails here (as for tampered books): the books stay
+    as they were and no scratch database is left. A broken restore that writes into the books
+    first (`pg_restore --clean` into them, then verifies) is caught by the same check."""
+    empty_app = app_on(empty_url)
+    assert cli(empty_app, "db", "upgrade").exit_code == 0
+    file = tmp_path / "empty.backup"
+    assert cli(empty_app, "backup", str(file)).exit_code == 0
+    rows = fingerprint(books)
+
+    def fail(*_args: Any) -> None:
+        raise store.BackupFailed("does not verify")
+
+    monkeypatch.setattr(store, "_verify_books", fail)
+    if not verified_first:
+        def in_place(engine: Engine, source: Path, *_args: Any) -> None:
+            engine.dispose()
+            subprocess.run([store._pg_tool(engine, "pg_restore"), "--clean", "--if-exists",
+                            "--no-owner", "--single-transaction", "--exit-on-error",
+                            f"--dbname={engine.url.database}", str(source)],
+                           env=store._pg_env(engine), check=True, capture_output=True)
+            fail()
+
+        monkeypatch.setattr(store, "_restore_pg", in_place)
+    books.dispose()
+    failed = cli(app_on(demo_url), "restore", "--force", str(file))
+    assert failed.exit_code == 1
+    assert "does not verify" in failed.output
+    if verified_first:
+        assert fingerprint(books) == rows
+        url = make_url(demo_url)
+        with psycopg.connect(url.set(drivername="postgresql", database="postgres")
+                             .render_as_string(hide_password=False)) as conn:
+            left = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                                (f"{url.database[:40]}_restoring_",)).fetchall()
+        assert left == []
+    else:
+        with pytest.raises(AssertionError):
+            assert fingerprint(books) == rows
