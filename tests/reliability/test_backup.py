@@ -67,6 +67,15 @@ def cli(app: Flask, *args: str) -> Result:
     return result
 
 
+def _backup_of_empty_books(empty_url: str, tmp_path: Path) -> Path:
+    """A backup of migrated books with nothing in them."""
+    empty_app = app_on(empty_url)
+    assert cli(empty_app, "db", "upgrade").exit_code == 0
+    file = tmp_path / "empty.backup"
+    assert cli(empty_app, "backup", str(file)).exit_code == 0
+    return file
+
+
 @pytest.fixture
 def books(demo_url: str) -> Iterator[Engine]:
     engine = make_engine(demo_url)
@@ -129,10 +138,7 @@ def test_backup_then_restore_into_an_empty_database(books: Engine, demo_url: str
 @SQLITE_ONLY
 def test_force_replaces_books_that_are_not_empty(books: Engine, demo_url: str, empty_url: str,
                                                  tmp_path: Path) -> None:
-    empty_app = app_on(empty_url)
-    assert cli(empty_app, "db", "upgrade").exit_code == 0
-    file = tmp_path / "empty.backup"
-    assert cli(empty_app, "backup", str(file)).exit_code == 0
+    file = _backup_of_empty_books(empty_url, tmp_path)
     books.dispose()
     forced = cli(app_on(demo_url), "restore", "--force", str(file))
     assert forced.exit_code == 0, forced.output
@@ -218,10 +224,7 @@ def test_a_restore_failing_half_way_leaves_the_books_as_they_were(
     """The restore fails after copying (as if killed, or the copy were bad). The real one
     copied into a temporary file; a broken, non-atomic one copying into the live database
     file is caught by the same check. (PostgreSQL restores in one transaction.)"""
-    empty_app = app_on(empty_url)
-    assert cli(empty_app, "db", "upgrade").exit_code == 0
-    file = tmp_path / "empty.backup"
-    assert cli(empty_app, "backup", str(file)).exit_code == 0
+    file = _backup_of_empty_books(empty_url, tmp_path)
     rows = fingerprint(books)
 
     def fail(*_args: Any) -> None:
@@ -269,10 +272,7 @@ def test_restored_books_that_do_not_verify_never_replace_the_books(
     renaming it into place. Verification fails here (as for tampered books): the books stay
     as they were and no scratch database is left. A broken restore that writes into the books
     first (`pg_restore --clean` into them, then verifies) is caught by the same check."""
-    empty_app = app_on(empty_url)
-    assert cli(empty_app, "db", "upgrade").exit_code == 0
-    file = tmp_path / "empty.backup"
-    assert cli(empty_app, "backup", str(file)).exit_code == 0
+    file = _backup_of_empty_books(empty_url, tmp_path)
     rows = fingerprint(books)
 
     def fail(*_args: Any) -> None:
